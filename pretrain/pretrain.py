@@ -1,6 +1,7 @@
 """Multi-task pretraining of one ASEN backbone with per-task symmetry embedders and heads (Accelerate).
 
     python pretrain/pretrain.py --tasks intersect,palindrome,cyclic_sum --output_dir runs/pt --max_steps 2000
+    python pretrain/pretrain.py ... --groups trivial --train_size 500        # NoSym, 500 rows per task
     accelerate launch --num_processes 2 pretrain/pretrain.py ...                               # 2 GPUs, DDP
     ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 pretrain/pretrain.py ...  # 2 CPUs
 
@@ -40,7 +41,7 @@ from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
 from asen_fm.tasks import TASKS
-from asen_fm.training.data import load_task_tensors
+from asen_fm.training.data import load_task_tensors, parse_group_overrides
 from asen_fm.training.flags import parse_config
 from asen_fm.training.loop import LoopSettings, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
@@ -56,6 +57,15 @@ class PretrainConfig:
     )
     n: int = field(default=10, metadata={"help": "sequence length of every task (0: each task's default)"})
     size: int = field(default=2500, metadata={"help": "examples per task, split 70/15/15 (0: task default)"})
+    train_size: int = field(
+        default=0, metadata={"help": "training rows kept per task; validation/test untouched (0: all)"}
+    )
+    groups: str = field(
+        default="",
+        metadata={
+            "help": "'' own groups | one group for all, e.g. trivial (NoSym) | 'task=group;task=group'"
+        },
+    )
     data_seed: int = 0
     # model (the paper's sizes: hidden 128, 4 layers)
     hidden_size: int = 128
@@ -118,11 +128,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     set_seed(cfg.seed)
 
-    # ---- data: every task generated deterministically from (task, data_seed)
+    # ---- data: every task generated deterministically from (task, data_seed); its group, or the override
+    groups = parse_group_overrides(cfg.groups, task_names)
     data = {
-        name: load_task_tensors(name, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed)
+        name: load_task_tensors(
+            name, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, group=groups[name],
+            train_size=cfg.train_size or None,
+        )
         for name in task_names
-    }
+    }  # fmt: skip
 
     # ---- model: shared backbone, one symmetry embedder and one head per task
     config = AsenConfig(

@@ -111,3 +111,26 @@ def load_task_tensors(
             )
         splits["train"] = {key: value[:train_size] for key, value in splits["train"].items()}
     return TaskTensors(name=name, info=info, splits=splits)
+
+
+def parse_group_overrides(text: str, task_names: list[str]) -> dict[str, str | None]:
+    """``--groups`` text -> {task: group spec or None (its own group)} for every task in ``task_names``.
+
+    ``""`` keeps every task's own group; a single spec or bare name (``"trivial"``) applies to every task;
+    ``"intersect=trivial; palindrome=reversal(10)"`` overrides only the named tasks (``;`` separates
+    entries because group specs contain commas).
+    """
+    text = text.strip()
+    if not text:
+        return dict.fromkeys(task_names)
+    if "=" not in text:
+        return dict.fromkeys(task_names, text)
+    overrides: dict[str, str | None] = dict.fromkeys(task_names)
+    for entry in filter(None, (part.strip() for part in text.split(";"))):
+        task, sep, group = (piece.strip() for piece in entry.partition("="))
+        if not sep or not task or not group:
+            raise ValueError(f"--groups entry {entry!r} is not TASK=GROUP")
+        if task not in overrides:
+            raise ValueError(f"--groups names task {task!r}, which is not one of the tasks {task_names}")
+        overrides[task] = group
+    return overrides

@@ -82,3 +82,36 @@ def test_bad_task_lists_are_refused(pretrain_script, tmp_path: Path) -> None:
         pretrain_script.main([*TINY, "--tasks", "intersect,intersect", "--output_dir", str(tmp_path)])
     with pytest.raises(KeyError, match="unknown task 'nope'"):
         pretrain_script.main([*TINY, "--tasks", "nope", "--output_dir", str(tmp_path)])
+
+
+def test_group_override_and_train_size(pretrain_script, tmp_path: Path) -> None:
+    """--groups trivial (the paper's NoSym pretraining) and --train_size, which leaves eval splits whole."""
+    base = [*TINY, "--tasks", TASKS, "--n", "10", "--size", "300", "--max_steps", "2", "--eval_every", "0"]
+    nosym = pretrain_script.main(
+        [*base, "--groups", "trivial", "--train_size", "50", "--output_dir", str(tmp_path / "a")]
+    )
+    for task in ("intersect", "palindrome"):
+        entry = nosym["tasks"][task]
+        assert entry["group"] == "trivial(10)"
+        assert (entry["train_rows"], entry["validation_rows"], entry["test_rows"]) == (50, 45, 45)
+    model = AsenForMultiTask.from_pretrained(tmp_path / "a" / "model")
+    assert {s["spec"] for s in model.config.symmetries.values()} == {"trivial(10)"}
+
+    mixed = pretrain_script.main(
+        [*base, "--groups", "palindrome = dihedral(10);", "--output_dir", str(tmp_path / "b")]
+    )
+    assert mixed["tasks"]["intersect"]["group"] == "swap_halves(10)"  # not named: its own group
+    assert mixed["tasks"]["palindrome"]["group"] == "dihedral(10)"
+    assert mixed["tasks"]["palindrome"]["train_rows"] == 210
+
+
+def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_path: Path) -> None:
+    base = [*TINY, "--tasks", TASKS, "--n", "10", "--size", "300", "--output_dir", str(tmp_path)]
+    with pytest.raises(ValueError, match="'cyclic_sum', which is not one of the tasks"):
+        pretrain_script.main([*base, "--groups", "cyclic_sum=trivial"])
+    with pytest.raises(ValueError, match="not TASK=GROUP"):
+        pretrain_script.main([*base, "--groups", "intersect="])
+    with pytest.raises(ValueError, match="acts on 8 points but task 'intersect' has n=10"):
+        pretrain_script.main([*base, "--groups", "trivial(8)"])
+    with pytest.raises(ValueError, match=r"train_size must be in 1\.\.210"):
+        pretrain_script.main([*base, "--train_size", "211"])
