@@ -5,7 +5,8 @@ task with its own group), then finetune on a small training set of the target wi
 rate lowered (``finetune/finetune.py``, backbone rate = lr * backbone_lr_scale). Baseline: the same
 finetuning from a fresh model of the same size (``--from_scratch``, the paper's "finetune-only").
 Equivariant set (Fig. 6): intersect from palindrome + cyclic_sum. Invariant set (Fig. 7): each of four
-invariant tasks from the other three.
+invariant tasks from the other three, and also from the paper's "NoSym" pretraining (the same tasks, every
+one on the trivial group: ``pretrain.py --groups trivial``), finetuned with the target's own group.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/fig6_transfer.py --full     # or --smoke
 """
@@ -24,16 +25,19 @@ from tqdm.auto import tqdm
 NAME = "fig6_transfer"
 TITLE = "Transfer: pretrained on other symmetries vs finetune-only (paper Fig. 6, Fig. 7)"
 # "pretrained_full_rate" is our ablation: the pretrained model finetuned with the backbone at the full rate.
+# "nosym": every pretraining task on the trivial group (paper Fig. 7), then finetuned like "pretrained".
 VARIANTS = ("pretrained", "scratch", "pretrained_full_rate")
+NOSYM = "nosym"
 COMPARED = ("pretrained", "scratch")
-NOT_RUN = (
-    "The paper's 'NoSym' pretraining (every pretraining task on the trivial group) is not run: "
-    "pretrain.py has no per-task group override yet."
-)
 
 
-def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int) -> RunRecord:
-    """Pretrain on every task of ``family["pool"]`` except ``target``."""
+def variants(family: dict[str, Any]) -> tuple[str, ...]:
+    """The finetuning variants run for a task set (NoSym only where the config asks for it)."""
+    return (*VARIANTS, NOSYM) if family.get("nosym") else VARIANTS
+
+
+def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int, groups: str = "") -> RunRecord:
+    """Pretrain on every task of ``family["pool"]`` except ``target`` (``groups``: pretrain.py --groups)."""
     s = exp.settings
     others = [t for t in family["pool"] if t != target]
     flags = {
@@ -47,7 +51,10 @@ def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int) ->
         "max_steps": s["pretrain_steps"],
         "eval_every": s["eval_every"],
     }
-    return train("pretrain", flags, exp.runs_dir / f"pretrain-without-{target}-s{seed}")
+    if groups:
+        flags["groups"] = groups
+    suffix = f"-{groups}" if groups else ""
+    return train("pretrain", flags, exp.runs_dir / f"pretrain-without-{target}{suffix}-s{seed}")
 
 
 def finetune(exp: Experiment, family: dict[str, Any], target: str, seed: int, base: RunRecord, variant: str):
@@ -65,7 +72,7 @@ def finetune(exp: Experiment, family: dict[str, Any], target: str, seed: int, ba
         "seed": seed,
         "max_steps": s["finetune_steps"],
         "eval_every": s["eval_every"],
-        "backbone_lr_scale": s["backbone_lr_scale"] if variant == "pretrained" else 1.0,
+        "backbone_lr_scale": s["backbone_lr_scale"] if variant in ("pretrained", NOSYM) else 1.0,
     }
     return train("finetune", flags, exp.runs_dir / f"{target}-{variant}-s{seed}")
 
@@ -87,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
         payloads["pretrain", target, seed] = base.payload
         for variant in VARIANTS:
             payloads[variant, target, seed] = finetune(exp, family, target, seed, base, variant).payload
+        if NOSYM in variants(family):
+            nosym_base = pretrain(exp, family, target, seed, groups="trivial")
+            payloads["pretrain_nosym", target, seed] = nosym_base.payload
+            payloads[NOSYM, target, seed] = finetune(exp, family, target, seed, nosym_base, NOSYM).payload
 
     tables, data, findings = [], {}, []
     curves: dict[str, dict[str, dict[str, list[float]]]] = {}
@@ -94,6 +105,8 @@ def main(argv: list[str] | None = None) -> None:
         family = s[kind]
         if not family["targets"]:
             continue
+        ran = variants(family)
+        nosym = NOSYM in ran
         table = Table(
             f"{kind.capitalize()} transfer: test {metric} after finetuning on {family['train_size']} rows",
             [
@@ -102,18 +115,20 @@ def main(argv: list[str] | None = None) -> None:
                 "pretrained + finetune",
                 "finetune only (scratch)",
                 "better",
+                *(["NoSym pretrained + finetune"] if nosym else []),
                 "ablation: pretrained, backbone x1",
             ],
             note=f"pretraining {s['pretrain_steps']} steps on {family['pretrain_size']} examples per task; "
             f"finetuning {s['finetune_steps']} steps, backbone rate x{s['backbone_lr_scale']}. "
-            "Paper Fig. 6/7 show curves only: pretrained ahead on intersect, and on detect_capital and "
+            + ("NoSym: the same pretraining with every task on the trivial group. " if nosym else "")
+            + "Paper Fig. 6/7 show curves only: pretrained ahead on intersect, and on detect_capital and "
             "has_palindrome in the invariant set.",
         )
         for target in family["targets"]:
             seeds = family["seeds"]
             cell = {
                 v: summarize([final_metric(payloads[v, target, sd], target, metric) for sd in seeds])
-                for v in VARIANTS
+                for v in ran
             }
             means = {v: cell[v]["mean"] for v in COMPARED}
             winner = "tie" if len(set(means.values())) == 1 else better(COMPARED, key=means.__getitem__)
@@ -124,16 +139,21 @@ def main(argv: list[str] | None = None) -> None:
                 format_cell(cell["pretrained"]),
                 format_cell(cell["scratch"]),
                 winner,
+                *([format_cell(cell[NOSYM])] if nosym else []),
                 format_cell(cell["pretrained_full_rate"]),
             )
-            data.update({f"{target}/{v}/{metric}": cell[v] for v in VARIANTS})
+            data.update({f"{target}/{v}/{metric}": cell[v] for v in ran})
             findings.append(f"{target}: {winner} is better on test {metric}")
+            if nosym:
+                gap = cell[NOSYM]["mean"] - cell["pretrained"]["mean"]
+                findings.append(
+                    f"{target}: NoSym pretraining - own-group pretraining = {gap:+.3f} test {metric}"
+                )
             curves[target] = {
                 v: mean_curve([metric_curve(payloads[v, target, sd], target, "loss") for sd in seeds])
-                for v in VARIANTS
+                for v in ran
             }
         tables.append(table)
-    findings.append(NOT_RUN)
     plots = [
         curve_panels(
             curves,

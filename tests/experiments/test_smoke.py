@@ -84,15 +84,31 @@ def test_fig6_transfer_smoke(smoke_dirs) -> None:
     assert pretrained["learning_rates"]["backbone"] < scratch["learning_rates"]["backbone"]
     assert full_rate["learning_rates"]["backbone"] == scratch["learning_rates"]["backbone"]
     assert not full_rate["config"]["from_scratch"] and scratch["config"]["from_scratch"]
+    # the invariant set also runs the paper's NoSym pretraining: same tasks, every one on the trivial group
+    (inv,) = result["tables"][1]["rows"]
+    assert inv[:2] == ["detect_capital", "has_palindrome"] and "NoSym" in result["tables"][1]["columns"][5]
+    own = json.loads((runs / "pretrain-without-detect_capital-s0" / "metrics.json").read_text())
+    nosym = json.loads((runs / "pretrain-without-detect_capital-trivial-s0" / "metrics.json").read_text())
+    assert own["tasks"]["has_palindrome"]["group"] == "reversal(8)"
+    assert nosym["tasks"]["has_palindrome"]["group"] == "trivial(8)"
+    tuned = json.loads((runs / "detect_capital-nosym-s0" / "metrics.json").read_text())
+    assert tuned["config"]["model"].endswith("pretrain-without-detect_capital-trivial-s0/model")
+    assert tuned["tasks"]["detect_capital"]["group"] != "trivial(8)"  # finetuned with its own group
+    assert tuned["learning_rates"]["backbone"] == pretrained["learning_rates"]["backbone"]
+    assert "detect_capital/nosym/loss" in result["data"]
 
 
 def test_fig5_multitask_smoke_gives_each_task_the_same_updates(smoke_dirs) -> None:
     result = run_smoke("fig5_multitask", smoke_dirs)
     assert [row[0] for row in result["tables"][1]["rows"]] == ["palindrome"]
     runs = smoke_dirs[0] / "smoke" / "fig5_multitask"
-    multi = json.loads((runs / "multi-r1-s0" / "metrics.json").read_text())
-    single = json.loads((runs / "intersect-r1-s0" / "metrics.json").read_text())
+    multi = json.loads((runs / "multi-r0.5-s0" / "metrics.json").read_text())
+    single = json.loads((runs / "intersect-r0.5-s0" / "metrics.json").read_text())
     assert multi["steps"] == 2 * single["steps"] and set(multi["tasks"]) == {"intersect", "palindrome"}
+    rows = {
+        task: (e["train_rows"], e["validation_rows"], e["test_rows"]) for task, e in multi["tasks"].items()
+    }
+    assert rows == {"intersect": (35, 15, 15), "palindrome": (35, 15, 15)}  # r x 70 training rows of one unit
 
 
 def test_fig4_discovery_smoke_and_the_untrained_run_is_the_initialisation(smoke_dirs) -> None:
