@@ -136,3 +136,18 @@ def test_fig4_partner_map_and_ratio() -> None:
     tied[partner[[0, 1, 2]]] = rows[[0, 1, 2]]
     assert fig4_discovery.partner_ratio(fig4_discovery.distances(tied), partner) == pytest.approx(0.0)
     assert fig4_discovery.partner_ratio(fig4_discovery.distances(rows), partner) > 0.3
+
+
+def test_c4_memorization_bound() -> None:
+    """Share of test permutations seen in training, and the cross-entropy of a pure memoriser."""
+    import math
+
+    import c4_overconstrained
+
+    tiny = c4_overconstrained.memorization_bound("permutation_sign", 3, 200, 0)  # 3! = 6 perms: all seen
+    assert tiny == {"test_seen_in_train": 1.0, "memorizer_cross_entropy": 0.0}
+    sparse = c4_overconstrained.memorization_bound("permutation_sign", 7, 200, 0)  # 140 rows of 5040 perms
+    assert sparse["test_seen_in_train"] < 0.2
+    assert sparse["memorizer_cross_entropy"] == pytest.approx(
+        (1 - sparse["test_seen_in_train"]) * math.log(2)
+    )
