@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# Every paper experiment in priority order, one after another on one core, then RESULTS.md.
-#   bash benchmarks/experiments/run_all.sh --full      (about an hour on a shared 2-core CPU)
-#   bash benchmarks/experiments/run_all.sh --smoke     (about a minute)
+# Every paper experiment, longest first, then RESULTS.md.
+#   bash benchmarks/experiments/run_all.sh --full            (about 2 hours of one core of a shared 2-core CPU)
+#   bash benchmarks/experiments/run_all.sh --full --jobs 2   (experiments two at a time, one core each)
+#   bash benchmarks/experiments/run_all.sh --smoke           (about a minute)
 # Finished runs are reused (runs/experiments/<mode>/...), so an interrupted call resumes where it stopped.
 set -euo pipefail
-mode="${1:---full}"
+mode="--full"
+jobs=1
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --full | --smoke) mode="$1" ;;
+        --jobs) jobs="${2:?--jobs needs a number}"; shift ;;
+        *) echo "usage: run_all.sh [--full | --smoke] [--jobs N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[[ "${jobs}" =~ ^[1-9][0-9]*$ ]] || { echo "--jobs must be a positive integer, got ${jobs}" >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 if [[ -z "${VIRTUAL_ENV:-}" && -f .venv/bin/activate ]]; then source .venv/bin/activate; fi
-export OMP_NUM_THREADS=1
+export OMP_NUM_THREADS=1 MODE="${mode}"
 mkdir -p runs/experiments/logs
-for experiment in fig3_equivariance c4_overconstrained tab5_invariant fig6_transfer fig5_multitask fig4_discovery; do
-    echo "$(date -u +%H:%M:%S) ${experiment} ${mode}"
-    python "benchmarks/experiments/${experiment}.py" "${mode}" > "runs/experiments/logs/${experiment}${mode}.log" 2>&1 \
-        || echo "$(date -u +%H:%M:%S) ${experiment} FAILED (see runs/experiments/logs/${experiment}${mode}.log)"
-done
+run_one() {
+    echo "$(date -u +%H:%M:%S) $1 ${MODE}"
+    python "benchmarks/experiments/$1.py" "${MODE}" > "runs/experiments/logs/$1${MODE}.log" 2>&1 \
+        || { echo "$(date -u +%H:%M:%S) $1 FAILED (see runs/experiments/logs/$1${MODE}.log)"; return 1; }
+    echo "$(date -u +%H:%M:%S) $1 done"
+}
+export -f run_one
+status=0
+printf '%s\n' tab5_invariant fig3_equivariance fig6_transfer c4_overconstrained fig5_multitask fig4_discovery \
+    | xargs -P "${jobs}" -I{} bash -c 'run_one {}' || status=1
 python benchmarks/build_results.py
-echo "$(date -u +%H:%M:%S) done"
+echo "$(date -u +%H:%M:%S) all done"
+exit "${status}"
