@@ -25,15 +25,18 @@ from tqdm.auto import tqdm
 NAME = "fig6_transfer"
 TITLE = "Transfer: pretrained on other symmetries vs finetune-only (paper Fig. 6, Fig. 7)"
 # "pretrained_full_rate" is our ablation: the pretrained model finetuned with the backbone at the full rate.
-# "nosym": every pretraining task on the trivial group (paper Fig. 7), then finetuned like "pretrained".
+# "nosym": every pretraining task on the trivial group (paper Fig. 7), then finetuned like "pretrained";
+# "nosym_trivial": the same, and the target finetuned on the trivial group too (ASEN with no symmetry at all).
 VARIANTS = ("pretrained", "scratch", "pretrained_full_rate")
 NOSYM = "nosym"
+NOSYM_TRIVIAL = "nosym_trivial"
+NOSYM_VARIANTS = (NOSYM, NOSYM_TRIVIAL)
 COMPARED = ("pretrained", "scratch")
 
 
 def variants(family: dict[str, Any]) -> tuple[str, ...]:
     """The finetuning variants run for a task set (NoSym only where the config asks for it)."""
-    return (*VARIANTS, NOSYM) if family.get("nosym") else VARIANTS
+    return (*VARIANTS, *NOSYM_VARIANTS) if family.get("nosym") else VARIANTS
 
 
 def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int, groups: str = "") -> RunRecord:
@@ -72,8 +75,10 @@ def finetune(exp: Experiment, family: dict[str, Any], target: str, seed: int, ba
         "seed": seed,
         "max_steps": s["finetune_steps"],
         "eval_every": s["eval_every"],
-        "backbone_lr_scale": s["backbone_lr_scale"] if variant in ("pretrained", NOSYM) else 1.0,
+        "backbone_lr_scale": s["backbone_lr_scale"] if variant in ("pretrained", *NOSYM_VARIANTS) else 1.0,
     }
+    if variant == NOSYM_TRIVIAL:
+        flags["group"] = "trivial"
     return train("finetune", flags, exp.runs_dir / f"{target}-{variant}-s{seed}")
 
 
@@ -97,7 +102,9 @@ def main(argv: list[str] | None = None) -> None:
         if NOSYM in variants(family):
             nosym_base = pretrain(exp, family, target, seed, groups="trivial")
             payloads["pretrain_nosym", target, seed] = nosym_base.payload
-            payloads[NOSYM, target, seed] = finetune(exp, family, target, seed, nosym_base, NOSYM).payload
+            for variant in NOSYM_VARIANTS:
+                run = finetune(exp, family, target, seed, nosym_base, variant)
+                payloads[variant, target, seed] = run.payload
 
     tables, data, findings = [], {}, []
     curves: dict[str, dict[str, dict[str, list[float]]]] = {}
@@ -115,12 +122,17 @@ def main(argv: list[str] | None = None) -> None:
                 "pretrained + finetune",
                 "finetune only (scratch)",
                 "better",
-                *(["NoSym pretrained + finetune"] if nosym else []),
+                *(["NoSym pretrained + finetune", "NoSym throughout"] if nosym else []),
                 "ablation: pretrained, backbone x1",
             ],
             note=f"pretraining {s['pretrain_steps']} steps on {family['pretrain_size']} examples per task; "
             f"finetuning {s['finetune_steps']} steps, backbone rate x{s['backbone_lr_scale']}. "
-            + ("NoSym: the same pretraining with every task on the trivial group. " if nosym else "")
+            + (
+                "NoSym: the same pretraining with every task on the trivial group, then finetuned with the "
+                "target's group; NoSym throughout: finetuned on the trivial group as well. "
+                if nosym
+                else ""
+            )
             + "Paper Fig. 6/7 show curves only: pretrained ahead on intersect, and on detect_capital and "
             "has_palindrome in the invariant set.",
         )
@@ -139,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
                 format_cell(cell["pretrained"]),
                 format_cell(cell["scratch"]),
                 winner,
-                *([format_cell(cell[NOSYM])] if nosym else []),
+                *([format_cell(cell[NOSYM]), format_cell(cell[NOSYM_TRIVIAL])] if nosym else []),
                 format_cell(cell["pretrained_full_rate"]),
             )
             data.update({f"{target}/{v}/{metric}": cell[v] for v in ran})

@@ -96,6 +96,9 @@ def test_fig6_transfer_smoke(smoke_dirs) -> None:
     assert tuned["tasks"]["detect_capital"]["group"] != "trivial(8)"  # finetuned with its own group
     assert tuned["learning_rates"]["backbone"] == pretrained["learning_rates"]["backbone"]
     assert "detect_capital/nosym/loss" in result["data"]
+    throughout = json.loads((runs / "detect_capital-nosym_trivial-s0" / "metrics.json").read_text())
+    assert throughout["tasks"]["detect_capital"]["group"] == "trivial(8)"
+    assert throughout["config"]["model"] == tuned["config"]["model"]
 
 
 def test_fig5_multitask_smoke_gives_each_task_the_same_updates(smoke_dirs) -> None:
