@@ -39,6 +39,11 @@ def variants(family: dict[str, Any]) -> tuple[str, ...]:
     return (*VARIANTS, *NOSYM_VARIANTS) if family.get("nosym") else VARIANTS
 
 
+def budget(settings: dict[str, Any], family: dict[str, Any], key: str) -> int:
+    """A step count of one task set: its own ``key`` if it sets one, else the experiment's."""
+    return int(family.get(key, settings[key]))
+
+
 def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int, groups: str = "") -> RunRecord:
     """Pretrain on every task of ``family["pool"]`` except ``target`` (``groups``: pretrain.py --groups)."""
     s = exp.settings
@@ -51,8 +56,8 @@ def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int, gr
         "size": family["pretrain_size"],
         "data_seed": seed,
         "seed": seed,
-        "max_steps": s["pretrain_steps"],
-        "eval_every": s["eval_every"],
+        "max_steps": budget(s, family, "pretrain_steps"),
+        "eval_every": budget(s, family, "eval_every"),
     }
     if groups:
         flags["groups"] = groups
@@ -73,8 +78,8 @@ def finetune(exp: Experiment, family: dict[str, Any], target: str, seed: int, ba
         "train_size": family["train_size"],
         "data_seed": seed,
         "seed": seed,
-        "max_steps": s["finetune_steps"],
-        "eval_every": s["eval_every"],
+        "max_steps": budget(s, family, "finetune_steps"),
+        "eval_every": budget(s, family, "eval_every"),
         "backbone_lr_scale": s["backbone_lr_scale"] if variant in ("pretrained", *NOSYM_VARIANTS) else 1.0,
     }
     if variant == NOSYM_TRIVIAL:
@@ -125,8 +130,9 @@ def main(argv: list[str] | None = None) -> None:
                 *(["NoSym pretrained + finetune", "NoSym throughout"] if nosym else []),
                 "ablation: pretrained, backbone x1",
             ],
-            note=f"pretraining {s['pretrain_steps']} steps on {family['pretrain_size']} examples per task; "
-            f"finetuning {s['finetune_steps']} steps, backbone rate x{s['backbone_lr_scale']}. "
+            note=f"pretraining {budget(s, family, 'pretrain_steps')} steps on {family['pretrain_size']} "
+            f"examples per task; finetuning {budget(s, family, 'finetune_steps')} steps, backbone rate "
+            f"x{s['backbone_lr_scale']}. "
             + (
                 "NoSym: the same pretraining with every task on the trivial group, then finetuned with the "
                 "target's group; NoSym throughout: finetuned on the trivial group as well. "
