@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
         for g in GROUPS
         for seed in b["seeds"]
     ]
-    for steps, eval_every, group, seed in tqdm(jobs, desc=NAME, unit="run"):
+    for steps, eval_every, group, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
         flags = from_scratch_flags(
             exp.model,
             exp.runs_dir,

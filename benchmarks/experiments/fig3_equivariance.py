@@ -54,7 +54,7 @@ def run_all(exp: Experiment) -> dict[Key, dict[str, Any]]:
         for seed in budget["seeds"]
     ]
     payloads = {}
-    for budget, task, group, rows, seed in tqdm(grid, desc=NAME, unit="run"):
+    for budget, task, group, rows, seed in tqdm(exp.order(grid), desc=NAME, unit="run"):
         steps = budget["max_steps"]
         flags = from_scratch_flags(
             exp.model,

@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     matrices: dict[str, list[np.ndarray]] = {"before": [], "after": []}
     accuracy, used = [], []
-    for seed in tqdm(s["seeds"], desc=NAME, unit="seed"):
+    for seed in tqdm(exp.order(s["seeds"]), desc=NAME, unit="seed"):
         base = dict(task=task, group=group, size=s["size"], data_seed=seed, seed=seed, backbone_lr_scale=1.0)
         shared = common_flags(exp.optimizer, exp.bookkeeping)
         runs = {

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs += [(focus, r, seed) for r in s["ratios"] for seed in s["seeds"]]
     jobs += [(task, smallest, seed) for task in s["table6_tasks"] for seed in s["seeds"]]
     payloads = {}
-    for name, ratio, seed in tqdm(jobs, desc=NAME, unit="run"):
+    for name, ratio, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
         tasks = s["tasks"] if name == "multi" else [name]
         payloads[name, ratio, seed] = run(exp, tasks, ratio, seed)
 

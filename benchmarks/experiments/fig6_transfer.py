@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
         for seed in s[kind]["seeds"]
     ]
     payloads: dict[tuple[str, str, int], dict[str, Any]] = {}
-    for kind, target, seed in tqdm(jobs, desc=NAME, unit="target"):
+    for kind, target, seed in tqdm(exp.order(jobs), desc=NAME, unit="target"):
         family = s[kind]
         base = pretrain(exp, family, target, seed)
         payloads["pretrain", target, seed] = base.payload

@@ -64,7 +64,7 @@ def run_grid(exp: Experiment) -> dict[tuple[str, str, float, int, int], dict[str
         for seed in cell["seeds"]
     ]
     payloads = {}
-    for task, group, units, steps, seed in tqdm(jobs, desc=NAME, unit="run"):
+    for task, group, units, steps, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
         flags = from_scratch_flags(
             exp.model,
             exp.runs_dir,

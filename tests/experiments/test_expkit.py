@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -83,6 +85,29 @@ def test_train_reuses_a_finished_run_only_with_identical_flags(tmp_path) -> None
     assert again.payload["final"] == first.payload["final"]
     changed = runner.train("finetune", {**flags, "max_steps": 3}, tmp_path / "run")
     assert not changed.reused and changed.payload["steps"] == 3
+
+    # A run folder another process is training (its lock held) is waited for, then read back, not retrained.
+    done = {}
+    with open(tmp_path / "run" / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiter = threading.Thread(
+            target=lambda: done.update(record=runner.train("finetune", flags, tmp_path / "run"))
+        )
+        waiter.start()
+        waiter.join(timeout=1.0)
+        assert waiter.is_alive() and not done  # blocked on the lock
+        runner._train_locked("finetune", flags, tmp_path / "run")  # "the other process"
+    waiter.join(timeout=60)
+    assert not waiter.is_alive() and done["record"].reused and done["record"].payload["steps"] == 2
+
+
+def test_reverse_takes_the_runs_last_first(tmp_path) -> None:
+    forward = settings.parse_experiment("fig5_multitask", ["--smoke", "--runs_dir", str(tmp_path)])
+    backward = settings.parse_experiment(
+        "fig5_multitask", ["--smoke", "--runs_dir", str(tmp_path), "--reverse"]
+    )
+    assert forward.order([1, 2, 3]) == [1, 2, 3] and backward.order([1, 2, 3]) == [3, 2, 1]
+    assert backward.command == forward.command  # the results do not depend on who trained which run
 
 
 def test_mean_std_is_the_sample_spread() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,14 @@ DPI = 90
 
 
 def _save(fig: Any, path: Path) -> Path:
+    """Write the PNG via a temporary file and ``os.replace`` (two processes may finish one experiment)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}.png")
+    fig.savefig(tmp, dpi=DPI)
     plt.close(fig)
+    os.replace(tmp, path)
     return path
 
 

@@ -3,11 +3,14 @@
 The experiments never train by themselves: every run goes through the package's scripts (same loop,
 evaluation and metrics JSON as a user gets). Calling ``main(argv)`` in-process saves the ~20 s interpreter
 start-up per run that a subprocess would cost. A run whose ``metrics.json`` already exists with the same
-flags is read back instead of retrained, so an interrupted experiment resumes where it stopped.
+flags is read back instead of retrained, so an interrupted experiment resumes where it stopped. Each run
+holds an exclusive lock on its folder while it trains, so a second process of the same experiment started
+with ``--reverse`` shares the work: it waits for a run the first is training and then reads it back.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
@@ -109,8 +112,18 @@ def _reset_accelerate() -> None:
 
 
 def train(script: str, flags: dict[str, Any], output_dir: Path) -> RunRecord:
-    """Run ``script`` with ``flags`` into ``output_dir`` (or reuse a finished run with the same flags)."""
+    """Run ``script`` with ``flags`` into ``output_dir`` (or reuse a finished run with the same flags).
+
+    The folder's ``.lock`` is held (flock) for the whole call, so two processes never train one run.
+    """
     output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with open(output_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, also if this process dies
+        return _train_locked(script, flags, output_dir)
+
+
+def _train_locked(script: str, flags: dict[str, Any], output_dir: Path) -> RunRecord:
     metrics, caught_file = output_dir / "metrics.json", output_dir / WARNINGS_JSON
     if metrics.exists() and caught_file.exists():
         saved = json.loads(metrics.read_text())

@@ -4,6 +4,10 @@ An experiment config holds ``"smoke"`` and ``"full"`` objects with the same keys
 merged with the common sections. The command line of every experiment script is the same:
 
     python benchmarks/experiments/<experiment>.py --smoke | --full [--runs_dir DIR] [--results_dir DIR]
+                                                  [--reverse]
+
+``--reverse`` takes the runs last-first: a second process started with it shares an experiment's runs with
+a first one (each run folder is locked while it trains), and both end with the same complete results.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parents[1]
 CONFIG_DIR = EXPERIMENTS_DIR / "configs"
@@ -39,11 +45,16 @@ class Experiment:
     runs_dir: Path
     results_dir: Path
     command: str
+    reverse: bool = False
 
     @property
     def smoke(self) -> bool:
         """True in the quick CI mode."""
         return self.mode == "smoke"
+
+    def order(self, jobs: list[T]) -> list[T]:
+        """The runs in the order this process takes them (last-first with ``--reverse``)."""
+        return list(reversed(jobs)) if self.reverse else list(jobs)
 
 
 def read_json(path: Path) -> dict[str, Any]:
@@ -83,6 +94,9 @@ def parse_experiment(name: str, argv: list[str] | None = None, description: str 
     mode.add_argument("--full", dest="mode", action="store_const", const="full", help="the reported runs")
     parser.add_argument("--runs_dir", type=Path, default=DEFAULT_RUNS, help="per-run training folders")
     parser.add_argument("--results_dir", type=Path, default=DEFAULT_RESULTS, help="results.json and PNGs")
+    parser.add_argument(
+        "--reverse", action="store_true", help="take the runs last-first (a second process sharing the work)"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     loaded = load_settings(name, args.mode)
     shown = ["python", f"benchmarks/experiments/{name}.py", f"--{args.mode}"]
@@ -100,6 +114,7 @@ def parse_experiment(name: str, argv: list[str] | None = None, description: str 
         runs_dir=Path(args.runs_dir) / args.mode / name,
         results_dir=Path(args.results_dir) / name / ("smoke" if args.mode == "smoke" else ""),
         command="OMP_NUM_THREADS=1 " + shlex.join(shown),
+        reverse=args.reverse,
     )
 
 
