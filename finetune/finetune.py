@@ -1,16 +1,20 @@
 """Finetune a pretrained ASEN backbone on a new task and subgroup, with a lowered backbone learning rate.
 
-    python finetune/finetune.py --model runs/pt/model --task detect_capital --n 10 --output_dir runs/ft
-    python finetune/finetune.py --model runs/pt/model --task intersect_size --n 10 --group "dihedral(10)" ...
-    python finetune/finetune.py --model runs/pt/model --task detect_capital --from-scratch ...   # baseline
+    python finetune/finetune.py --model runs/pt --task detect_capital --n 10 --output_dir runs/ft
+    python finetune/finetune.py --model runs/pt/model --task data/mine --output_dir runs/mine
+    python finetune/finetune.py --model runs/pt --task intersect_size --group "dihedral(10)" ...
+    python finetune/finetune.py --model runs/pt --task detect_capital --from-scratch ...   # baseline
 
-The task's symmetry (its own group, or ``--group SPEC``) gets a fresh embedder (``add_task``) and a fresh
-head. Two learning rates: backbone at ``lr * backbone_lr_scale`` (default 0.1; 0 freezes it bit-for-bit),
-the new embedder, token embeddings and head at ``lr``. ``--from-scratch`` is the paper's "finetune-only"
-baseline: the same code path from a freshly initialised model of the same size (backbone scale 1 unless
-given). Same evaluation, logging, checkpointing (``--resume``), progress and plots as pretraining.
+``--task`` is ``[NAME=]SOURCE`` as in pretraining (a built-in task, a task folder or a Hub dataset id);
+``--model`` a model folder, a run folder (its ``model/`` is used) or a Hub id. The task's symmetry (its
+card's, or ``--group SPEC`` in its place) gets a fresh embedder and a fresh head. Learning rates: the
+backbone at ``lr * backbone_lr_scale`` (default 0.1; 0 freezes it bit-for-bit), the new embedder, token
+embeddings and head at ``lr`` times their scales. ``--from-scratch`` is the paper's "finetune-only"
+baseline: the same code path from a freshly initialised model with the pretrained config's sizes
+(backbone scale 1 unless given). Same evaluation, logging, checkpointing (``--resume``) and plots as
+pretraining.
 
-Output folder as for pretraining; metrics.json has the same schema (documented in pretrain/pretrain.py):
+Output folder as for pretraining; metrics.json has the same schema (asen_fm/training/outputs.py):
     model/  metrics.json  curves.png  tensorboard/finetune/  checkpoints/step_N/  [checksums/]
 """
 
@@ -19,125 +23,141 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
-from asen_fm.training.data import TaskTensors, load_task_tensors
-from asen_fm.training.flags import parse_config
-from asen_fm.training.loop import LoopSettings, run_training
+from asen_fm.training.data import TaskData, resolve_tasks, split_task_list
+from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
-from asen_fm.training.report import finish_run
-from asen_fm.training.runtime import make_accelerator
+from asen_fm.training.outputs import finish_run
+from asen_fm.training.scripts import (
+    TrainingFlags,
+    UsageError,
+    check_output_dir,
+    check_resume,
+    clear_run,
+    parse_flags,
+    preflight,
+    resolve_model_dir,
+)
+
+PROG = "finetune.py"
 
 
 @dataclass
-class FinetuneConfig:
-    # what to finetune
-    model: str = field(default="", metadata={"help": "pretrained folder or Hub id (from_pretrained)"})
-    task: str = field(default="", metadata={"help": "task to learn (a name in asen_fm.tasks.TASKS)"})
-    group: str = field(default="", metadata={"help": "group spec overriding the task's own, e.g. 'trivial'"})
-    head_name: str = field(
-        default="", metadata={"help": "name of the new head and symmetry (default: --task)"}
-    )
-    from_scratch: bool = field(default=False, metadata={"help": "fresh model of the pretrained size instead"})
-    # data
-    n: int = field(default=0, metadata={"help": "sequence length (0: the task's default)"})
-    size: int = field(default=0, metadata={"help": "examples generated, split 70/15/15 (0: task default)"})
-    train_size: int = field(default=0, metadata={"help": "training rows kept, e.g. 375 (0: all)"})
-    data_seed: int = 0
-    # optimization
-    max_steps: int = 1000
-    batch_size: int = 64
-    grad_accum: int = 1
-    lr: float = 1e-3
+class FinetuneConfig(TrainingFlags):
     backbone_lr_scale: float | None = field(
         default=None,
-        metadata={"help": "backbone rate = lr * scale; 0 freezes (none: 0.1, or 1 from scratch)"},
+        metadata={"help": "backbone rate = lr * scale; 0 freezes it (unset: 0.1, or 1 with --from-scratch)"},
     )
-    embeddings_lr_scale: float = field(default=1.0, metadata={"help": "token embedding rate = lr * scale"})
-    weight_decay: float = 0.01
-    warmup_steps: int = 50
-    min_lr_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    mixed_precision: str = field(default="auto", metadata={"help": "auto (bf16 on GPU) | no | bf16 | fp16"})
-    seed: int = 0
-    # bookkeeping
-    output_dir: str = "runs/finetune"
-    log_every: int = 10
-    eval_every: int = 100
-    eval_size: int = 0
-    eval_batch_size: int = 256
-    save_every: int = 500
-    keep_checkpoints: int = 2
-    resume: str = field(default="", metadata={"help": "'latest' or a checkpoint folder"})
-    report_to: str = field(default="tensorboard", metadata={"help": "tensorboard | none"})
-    dump_checksums: bool = False
+    output_dir: str = field(default="runs/finetune", metadata={"help": "run folder (new or empty)"})
+    # what to finetune
+    model: str = field(default="", metadata={"help": "pretrained model folder, run folder or Hub id"})
+    task: str = field(
+        default="", metadata={"help": "[NAME=]SOURCE: a built-in task, a task folder or a Hub dataset id"}
+    )
+    group: str = field(default="", metadata={"help": "group replacing the task's own, e.g. 'trivial'"})
+    head_name: str = field(default="", metadata={"help": "name of the new head and symmetry (default: the task's)"})
+    from_scratch: bool = field(
+        default=False, metadata={"help": "a fresh model with the pretrained config's sizes instead"}
+    )
+    # data
+    n: int = field(default=0, metadata={"help": "length of a built-in task (0: the task's default)"})
+    size: int = field(default=0, metadata={"help": "examples of a built-in task, split 70/15/15 (0: default)"})
+    train_size: int = field(default=0, metadata={"help": "training rows kept, e.g. 375 (0: all)"})
+    data_seed: int = field(default=0, metadata={"help": "seed of a built-in task's data"})
+
+    def check(self) -> None:
+        super().check()
+        if not self.task:
+            raise UsageError("--task is required: a built-in task, a task folder or a Hub dataset id")
+        if len(split_task_list(self.task)) != 1:
+            raise UsageError(f"--task takes one task, got {self.task!r}")
+        for name in ("n", "size", "train_size", "data_seed"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
+
+    def backbone_scale(self) -> float:
+        """The backbone's rate scale: as given, else 0.1 (1 from scratch)."""
+        if self.backbone_lr_scale is not None:
+            return self.backbone_lr_scale
+        return 1.0 if self.from_scratch else 0.1
 
 
 def fresh_model_like(pretrained: AsenConfig) -> AsenForMultiTask:
-    """A randomly initialised multi-task model with the sizes of ``pretrained`` and no symmetries or tasks."""
-    sizes = {
-        key: getattr(pretrained, key)
-        for key in (
-            "vocab_size", "input_dim", "hidden_size", "num_hidden_layers", "num_attention_heads",
-            "intermediate_size", "hidden_act", "hidden_dropout_prob", "attention_probs_dropout_prob",
-            "layer_norm_eps", "initializer_range", "share_orbit_bias", "orbit_bias_scale", "pooling",
-            "regression_loss",
+    """A randomly initialised multi-task model with every setting of ``pretrained`` but no symmetries or tasks."""
+    settings = pretrained.to_dict()
+    for key in ("symmetries", "tasks", "architectures", "auto_map", "transformers_version", "model_type"):
+        settings.pop(key, None)
+    return AsenForMultiTask(AsenConfig(**settings))
+
+
+def check_fit(config: AsenConfig, task: TaskData, head: str) -> None:
+    """Refuse a task the pretrained model cannot take (name clash, node-feature width)."""
+    if head in config.tasks or head in config.symmetries:
+        raise UsageError(f"the model already has a task or symmetry named {head!r}; pass --head_name NEW")
+    width = task.task.input_dim
+    if width and width != config.input_dim:
+        raise UsageError(
+            f"task {task.name!r} has node_features of width {width} but the model takes "
+            f"{config.input_dim or 'none'} (input_dim); pretrain with such a task first"
         )
-    }  # fmt: skip
-    return AsenForMultiTask(AsenConfig(**sizes))
 
 
-def build_model(cfg: FinetuneConfig, task: TaskTensors, head: str) -> AsenForMultiTask:
-    """The pretrained model (or a fresh one of its size) with a new symmetry embedder and head named ``head``.
+def build_model(cfg: FinetuneConfig, model_dir: str, task: TaskData, head: str) -> AsenForMultiTask:
+    """The pretrained model (or a fresh one like it) with a new symmetry embedder and head named ``head``.
 
     Token embeddings grow when the task uses ids beyond the model's vocabulary.
     """
     if cfg.from_scratch:
-        model = fresh_model_like(AsenConfig.from_pretrained(cfg.model))
+        model = fresh_model_like(AsenConfig.from_pretrained(model_dir))
     else:
-        model = AsenForMultiTask.from_pretrained(cfg.model)
-    if head in model.config.tasks or head in model.config.symmetries:
-        raise ValueError(f"{cfg.model} already has a task or symmetry named {head!r}; pass --head_name NEW")
-    needed = int(task.info["vocab_size"])
-    if needed > model.config.vocab_size:
-        model.resize_token_embeddings(needed)
+        model = AsenForMultiTask.from_pretrained(model_dir)
+    if task.task.vocab_size > model.config.vocab_size:
+        model.resize_token_embeddings(task.task.vocab_size)
     task.attach_to(model, head)
     return model
 
 
-def main(argv: list[str] | None = None) -> dict:
-    cfg = parse_config(FinetuneConfig, argv, description=__doc__.split("\n")[0])
-    if not cfg.model or not cfg.task:
-        raise ValueError("--model DIR_OR_HUB_ID and --task NAME are required")
-    scale = cfg.backbone_lr_scale if cfg.backbone_lr_scale is not None else (1.0 if cfg.from_scratch else 0.1)
-    head = cfg.head_name or cfg.task
-    accelerator = make_accelerator(
-        cfg.output_dir,
-        grad_accum=cfg.grad_accum,
-        mixed_precision=cfg.mixed_precision,
-        report_to=cfg.report_to,
-    )
-    set_seed(cfg.seed)
-
-    # ---- data: the task (optionally a small training subset), attached to its group or --group
-    task = load_task_tensors(
+def prepare(argv: list[str] | None) -> tuple[FinetuneConfig, str, str | None, TaskData, str]:
+    """Everything that can fail on a bad command line, before anything is written."""
+    cfg = parse_flags(FinetuneConfig, argv, description=__doc__.split("\n")[0])
+    cfg.check()
+    model_dir, note = resolve_model_dir(cfg.model)
+    check_output_dir(cfg.output_dir, overwrite=cfg.overwrite_output_dir, resume=cfg.resume)
+    hparams = {**dataclasses.asdict(cfg), "backbone_lr_scale": cfg.backbone_scale()}
+    check_resume(cfg.resume, cfg.output_dir, hparams, cfg.max_steps)
+    pretrained = AsenConfig.from_pretrained(model_dir)
+    (name, task), *_ = resolve_tasks(
         cfg.task, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed,
-        group=cfg.group or None, train_size=cfg.train_size or None,
-    )  # fmt: skip
+        groups=cfg.group, train_size=cfg.train_size or None,
+    ).items()  # fmt: skip
+    head = cfg.head_name or name
+    check_fit(pretrained, task, head)
+    return cfg, model_dir, note, task, head
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    cfg, model_dir, note, task, head = preflight(PROG, lambda: prepare(argv))
+    scale = cfg.backbone_scale()
+    accelerator = make_accelerator(
+        cfg.output_dir, grad_accum=cfg.grad_accum, mixed_precision=cfg.mixed_precision, report_to=cfg.report_to
+    )
+    if note:
+        accelerator.print(note)
+    if cfg.overwrite_output_dir and not cfg.resume and accelerator.is_main_process:
+        clear_run(cfg.output_dir)
+    accelerator.wait_for_everyone()
+    set_seed(cfg.seed)
     data = {head: task}
 
-    # ---- model: pretrained (or fresh, same size), plus the new symmetry embedder and head
-    model = build_model(cfg, task, head)
+    # ---- model: pretrained (or fresh, same config), plus the new symmetry embedder and head
+    model = build_model(cfg, model_dir, task, head)
 
-    # ---- optimizer: backbone at lr * scale (0: frozen), new embedder + embeddings + head at lr
-    rates = {
-        "backbone": cfg.lr * scale,
-        "symmetry": cfg.lr,
-        "embeddings": cfg.lr * cfg.embeddings_lr_scale,
-        "heads": cfg.lr,
-    }
+    # ---- optimizer: backbone at lr * scale (0: frozen), new embedder + embeddings + head at lr * their scales
+    rates = cfg.learning_rates(scale)
     optimizer = build_optimizer(model, rates, weight_decay=cfg.weight_decay, symmetries=[head], heads=[head])
     optimizer_rates = learning_rates_by_name(optimizer)
     scheduler = build_scheduler(
@@ -148,16 +168,9 @@ def main(argv: list[str] | None = None) -> dict:
     settings = LoopSettings.from_config(cfg, tracker_project="finetune")  # steps, batch, eval/save cadence
     hparams = {**dataclasses.asdict(cfg), "backbone_lr_scale": scale}
     outcome = run_training(
-        accelerator,
-        model,
-        optimizer,
-        scheduler,
-        data,
-        settings,
-        cfg.output_dir,
-        resume=cfg.resume,
-        hparams=hparams,
-    )
+        accelerator, model, optimizer, scheduler, data, settings, cfg.output_dir,
+        resume=cfg.resume, hparams=hparams,
+    )  # fmt: skip
 
     # ---- save model (atomic), curves, metrics JSON
     payload = finish_run(

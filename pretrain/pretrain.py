@@ -1,34 +1,24 @@
 """Multi-task pretraining of one ASEN backbone with per-task symmetry embedders and heads (Accelerate).
 
     python pretrain/pretrain.py --tasks intersect,palindrome,cyclic_sum --output_dir runs/pt --max_steps 2000
+    python pretrain/pretrain.py --tasks intersect,pose=data/pose,hub-user/some-task --output_dir runs/mix
     python pretrain/pretrain.py ... --groups trivial --train_size 500        # NoSym, 500 rows per task
     accelerate launch --num_processes 2 pretrain/pretrain.py ...                               # 2 GPUs, DDP
     ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 pretrain/pretrain.py ...  # 2 CPUs
 
-Each optimizer step draws a task (balanced, as in the paper, or proportional to its data) and a batch of it;
-AdamW with separate rates for backbone / symmetry embedders / token embeddings / heads; warmup + cosine;
-gradient accumulation; clipping; bf16 on GPU. ``--resume latest`` continues bit-for-bit from the newest
-checkpoint in ``--output_dir``.
+``--tasks`` entries are ``[NAME=]SOURCE``: a built-in task (generated from --n, --size, --data_seed), a task
+folder (``Task.save`` / ``asen data build``) or a Hub dataset id; each task's card says its symmetry, head,
+loss and metrics. Each optimizer step draws a task (balanced, as in the paper, or proportional to its data)
+and a batch of it; AdamW with one rate per parameter group (lr * scale); warmup + cosine; gradient
+accumulation; clipping; bf16 on GPU. ``--resume latest`` continues bit-for-bit from the newest checkpoint.
 
 Output folder:
     model/                  save_pretrained folder (AsenForMultiTask.from_pretrained(...)), with a model card
-    metrics.json            see below
+    metrics.json            schema in asen_fm/training/outputs.py (shared with finetune.py)
     curves.png              per-task training loss and validation metric against steps
     tensorboard/pretrain/   TensorBoard event files (``--report_to none`` to skip)
     checkpoints/step_N/     save_state checkpoints for --resume (the newest --keep_checkpoints kept)
     checksums/rankR.json    with --dump_checksums: SHA-256 of the final weights on each process
-
-metrics.json (schema "asen-fm/train-metrics/v1", shared with finetune.py; asen_fm/training/report.py):
-    schema, script ("pretrain" | "finetune"), config {every flag}, world_size, mixed_precision, device,
-    model_dir, curves_png,
-    tasks {task: {group, symmetry, head, problem_type, n, train_rows, validation_rows, test_rows}},
-    learning_rates {backbone, symmetry, embeddings, heads: base rate; a frozen group is absent},
-    parameters {total, trainable}, steps, start_step, examples_seen,
-    train_seconds, wall_seconds, steps_per_second, median_step_seconds,
-    train [{step, task, loss}]                          one per micro-batch, loss averaged over processes
-    eval  [{step, task, split, loss, accuracy, sequence_accuracy}]    classification tasks
-          [{step, task, split, loss, mae, mse}]                       regression tasks
-    final {task: {validation: {...}, test: {...}}}      metrics after the last step
 """
 
 from __future__ import annotations
@@ -36,72 +26,70 @@ from __future__ import annotations
 import dataclasses
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
 from asen_fm.tasks import TASKS
-from asen_fm.training.data import load_task_tensors, parse_group_overrides
-from asen_fm.training.flags import parse_config
-from asen_fm.training.loop import LoopSettings, run_training
+from asen_fm.training.data import TaskData, resolve_tasks, split_task_list
+from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
-from asen_fm.training.report import finish_run
-from asen_fm.training.runtime import make_accelerator
+from asen_fm.training.outputs import finish_run
+from asen_fm.training.scripts import (
+    TrainingFlags,
+    UsageError,
+    check_output_dir,
+    check_resume,
+    clear_run,
+    parse_flags,
+    preflight,
+)
+
+PROG = "pretrain.py"
 
 
 @dataclass
-class PretrainConfig:
+class PretrainConfig(TrainingFlags):
+    max_steps: int = field(default=2000, metadata={"help": "optimizer steps in all (the step budget)"})
+    warmup_steps: int = field(default=100, metadata={"help": "linear warmup length, in optimizer steps"})
+    eval_every: int = field(default=250, metadata={"help": "evaluate every N optimizer steps (0: at the end)"})
+    output_dir: str = field(default="runs/pretrain", metadata={"help": "run folder (new or empty)"})
     # data
     tasks: str = field(
-        default="intersect,palindrome,cyclic_sum", metadata={"help": "comma-separated task names"}
+        default="intersect,palindrome,cyclic_sum",
+        metadata={"help": "comma-separated [NAME=]SOURCE: built-in task, task folder or Hub dataset id"},
     )
-    n: int = field(default=10, metadata={"help": "sequence length of every task (0: each task's default)"})
-    size: int = field(default=2500, metadata={"help": "examples per task, split 70/15/15 (0: task default)"})
+    n: int = field(default=10, metadata={"help": "length of every built-in task (0: each task's default)"})
+    size: int = field(default=2500, metadata={"help": "examples per built-in task, split 70/15/15 (0: default)"})
     train_size: int = field(
         default=0, metadata={"help": "training rows kept per task; validation/test untouched (0: all)"}
     )
     groups: str = field(
         default="",
-        metadata={
-            "help": "'' own groups | one group for all, e.g. trivial (NoSym) | 'task=group;task=group'"
-        },
+        metadata={"help": "'' own groups | one group for all, e.g. trivial (NoSym) | 'task=group; task=group'"},
     )
-    data_seed: int = 0
+    data_seed: int = field(default=0, metadata={"help": "seed of the built-in tasks' data"})
+    task_weighting: str = field(default="balanced", metadata={"help": "balanced | proportional (to train rows)"})
     # model (the paper's sizes: hidden 128, 4 layers)
-    hidden_size: int = 128
-    num_layers: int = 4
-    num_heads: int = 4
-    intermediate_size: int = 512
-    dropout: float = 0.1
-    vocab_size: int = field(default=0, metadata={"help": "0: the largest vocabulary of any registered task"})
+    hidden_size: int = field(default=128, metadata={"help": "width of the backbone"})
+    num_layers: int = field(default=4, metadata={"help": "transformer layers"})
+    num_heads: int = field(default=4, metadata={"help": "attention heads per layer"})
+    intermediate_size: int = field(default=512, metadata={"help": "feed-forward width"})
+    dropout: float = field(default=0.1, metadata={"help": "hidden dropout probability"})
+    vocab_size: int = field(
+        default=0, metadata={"help": "token ids 0..vocab_size-1 (0: the largest any built-in or given task needs)"}
+    )
     orbit_bias_scale: float = field(default=10.0, metadata={"help": "attention bias = scale * orbit table"})
-    # optimization
-    max_steps: int = 2000
-    batch_size: int = field(default=64, metadata={"help": "examples per process per micro-batch"})
-    grad_accum: int = 1
-    lr: float = 1e-3
-    lr_backbone: float | None = field(default=None, metadata={"help": "none: --lr"})
-    lr_symmetry: float | None = field(default=None, metadata={"help": "none: --lr"})
-    lr_embeddings: float | None = field(default=None, metadata={"help": "none: --lr"})
-    lr_heads: float | None = field(default=None, metadata={"help": "none: --lr"})
-    weight_decay: float = 0.01
-    warmup_steps: int = 100
-    min_lr_ratio: float = 0.1
-    max_grad_norm: float = 1.0
-    task_weighting: str = field(default="balanced", metadata={"help": "balanced | proportional"})
-    mixed_precision: str = field(default="auto", metadata={"help": "auto (bf16 on GPU) | no | bf16 | fp16"})
-    seed: int = 0
-    # bookkeeping
-    output_dir: str = "runs/pretrain"
-    log_every: int = 10
-    eval_every: int = 250
-    eval_size: int = field(default=0, metadata={"help": "validation/test rows per task to score (0: all)"})
-    eval_batch_size: int = 256
-    save_every: int = 500
-    keep_checkpoints: int = 2
-    resume: str = field(default="", metadata={"help": "'latest' or a checkpoint folder"})
-    report_to: str = field(default="tensorboard", metadata={"help": "tensorboard | none"})
-    dump_checksums: bool = field(default=False, metadata={"help": "write checksums/rank<R>.json"})
+
+    def check(self) -> None:
+        super().check()
+        if self.task_weighting not in ("balanced", "proportional"):
+            raise UsageError(f"--task_weighting must be balanced or proportional, got {self.task_weighting!r}")
+        for name in ("n", "size", "train_size", "vocab_size", "data_seed"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
+        split_task_list(self.tasks)
 
 
 def default_vocab_size(n: int) -> int:
@@ -115,32 +103,17 @@ def default_vocab_size(n: int) -> int:
     return max(sizes)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    cfg = parse_config(PretrainConfig, argv, description=__doc__.split("\n")[0])
-    task_names = [t.strip() for t in cfg.tasks.split(",") if t.strip()]
-    if not task_names or len(set(task_names)) != len(task_names):
-        raise ValueError(f"--tasks needs distinct comma-separated task names, got {cfg.tasks!r}")
-    accelerator = make_accelerator(
-        cfg.output_dir,
-        grad_accum=cfg.grad_accum,
-        mixed_precision=cfg.mixed_precision,
-        report_to=cfg.report_to,
-    )
-    set_seed(cfg.seed)
-
-    # ---- data: every task generated deterministically from (task, data_seed); its group, or the override
-    groups = parse_group_overrides(cfg.groups, task_names)
-    data = {
-        name: load_task_tensors(
-            name, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, group=groups[name],
-            train_size=cfg.train_size or None,
-        )
-        for name in task_names
-    }  # fmt: skip
-
-    # ---- model: shared backbone, one symmetry embedder and one head per task
-    config = AsenConfig(
-        vocab_size=cfg.vocab_size or default_vocab_size(cfg.n),
+def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
+    """The backbone's config: sizes from the flags; vocabulary and node-feature width from the tasks."""
+    widths = {task.task.input_dim for task in data.values() if task.task.input_dim}
+    if len(widths) > 1:
+        raise UsageError(f"the tasks' node_features have different widths {sorted(widths)}; the model has one")
+    needed = max([task.task.vocab_size for task in data.values()] + [default_vocab_size(cfg.n)])
+    if cfg.vocab_size and cfg.vocab_size < needed:
+        raise UsageError(f"--vocab_size {cfg.vocab_size} is smaller than the {needed} token ids the tasks use")
+    return AsenConfig(
+        vocab_size=cfg.vocab_size or needed,
+        input_dim=widths.pop() if widths else 0,
         hidden_size=cfg.hidden_size,
         num_hidden_layers=cfg.num_layers,
         num_attention_heads=cfg.num_heads,
@@ -148,18 +121,39 @@ def main(argv: list[str] | None = None) -> dict:
         hidden_dropout_prob=cfg.dropout,
         orbit_bias_scale=cfg.orbit_bias_scale,
     )
+
+
+def prepare(argv: list[str] | None) -> tuple[PretrainConfig, dict[str, TaskData], AsenConfig]:
+    """Everything that can fail on a bad command line, before anything is written: flags, folder, tasks."""
+    cfg = parse_flags(PretrainConfig, argv, description=__doc__.split("\n")[0])
+    cfg.check()
+    check_output_dir(cfg.output_dir, overwrite=cfg.overwrite_output_dir, resume=cfg.resume)
+    check_resume(cfg.resume, cfg.output_dir, dataclasses.asdict(cfg), cfg.max_steps)
+    data = resolve_tasks(
+        cfg.tasks, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, groups=cfg.groups,
+        train_size=cfg.train_size or None,
+    )  # fmt: skip
+    return cfg, data, model_config(cfg, data)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    cfg, data, config = preflight(PROG, lambda: prepare(argv))
+    accelerator = make_accelerator(
+        cfg.output_dir, grad_accum=cfg.grad_accum, mixed_precision=cfg.mixed_precision, report_to=cfg.report_to
+    )
+    if cfg.overwrite_output_dir and not cfg.resume and accelerator.is_main_process:
+        clear_run(cfg.output_dir)
+    accelerator.wait_for_everyone()
+    set_seed(cfg.seed)
+
+    # ---- model: shared backbone, one symmetry embedder (the card's symmetry entry) and one head per task
     model = AsenForMultiTask(config)
     for name, task in data.items():
         task.attach_to(model, name)
 
-    # ---- optimizer: AdamW, one rate per parameter group; warmup + cosine
-    rates = {
-        "backbone": cfg.lr if cfg.lr_backbone is None else cfg.lr_backbone,
-        "symmetry": cfg.lr if cfg.lr_symmetry is None else cfg.lr_symmetry,
-        "embeddings": cfg.lr if cfg.lr_embeddings is None else cfg.lr_embeddings,
-        "heads": cfg.lr if cfg.lr_heads is None else cfg.lr_heads,
-    }
-    optimizer = build_optimizer(model, rates, weight_decay=cfg.weight_decay)
+    # ---- optimizer: AdamW, one rate per parameter group (lr * scale); warmup + cosine
+    scale = 1.0 if cfg.backbone_lr_scale is None else cfg.backbone_lr_scale
+    optimizer = build_optimizer(model, cfg.learning_rates(scale), weight_decay=cfg.weight_decay)
     optimizer_rates = learning_rates_by_name(optimizer)
     scheduler = build_scheduler(
         optimizer, warmup_steps=cfg.warmup_steps, total_steps=cfg.max_steps, min_ratio=cfg.min_lr_ratio

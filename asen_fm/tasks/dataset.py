@@ -1,12 +1,12 @@
-"""``load_task``: a task's examples as a ``datasets.DatasetDict`` (train/validation/test = 70/15/15).
+"""``load_task``: a built-in synthetic task as a ``Task`` (train/validation/test = 70/15/15, with its card).
 
-Each split's ``info.description`` is JSON (task, n, group spec, params, seed, head, labels, loss, ...);
-``read_task_info(split)`` reads it back.
+The built-in tasks are producers of the same format as anyone's own data: ``load_task(...).save(folder)``
+(or ``asen data build``) writes a folder that ``Task.load`` reads back; the card's ``source`` records the
+generator's settings (task, n, size, seed, params, and the task's own group).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import zlib
 from typing import Any
@@ -17,6 +17,7 @@ import numpy as np
 from asen_fm.symmetry import PermGroup
 from asen_fm.tasks.registry import TASKS
 from asen_fm.tasks.spec import TaskSpec
+from asen_fm.tasks.task import Task
 
 SPLIT_PERCENT = {"validation": 15, "test": 15}  # train gets the rest (70 %)
 _BARE_NAME = re.compile(r"^[a-z_]+$")
@@ -82,11 +83,11 @@ def load_task(
     seed: int = 0,
     group: str | PermGroup | None = None,
     **params: Any,
-) -> datasets.DatasetDict:
-    """Generate task ``name`` (``size`` examples of length n, by ``seed``) split 70/15/15.
+) -> Task:
+    """Generate built-in task ``name`` (``size`` examples of length n, by ``seed``), split 70/15/15.
 
-    ``group`` replaces the task's own group in the recorded metadata (e.g. "trivial" for the
-    non-equivariant baseline); the data do not depend on it.
+    ``group`` replaces the task's own group in the card (e.g. "trivial" for the non-equivariant
+    baseline); the data do not depend on it.
     """
     spec = TASKS[name]
     n = spec.default_n if n is None else n
@@ -94,50 +95,29 @@ def load_task(
     resolved = spec.resolve_params(**params)
     spec.check_n(n, **resolved)
     sizes = split_sizes(size)
-    n, size = int(n), int(size)
+    n, size, seed = int(n), int(size), int(seed)
     group_obj = task_group(name, n, group, **resolved)
     data = spec.generate(n, size, task_rng(name, seed), **resolved)
-    seed = int(seed)
-
-    meta = {
-        "task": name,
-        "n": n,
-        "size": size,
-        "seed": seed,
-        "group": str(group_obj),
-        "task_group": spec.group_spec(n, **resolved),
-        "params": resolved,
-        "head": spec.head,
-        "num_labels": spec.num_labels,
-        "problem_type": spec.problem_type,
-        "loss": spec.loss,
-        "metrics": list(spec.metrics),
-        "vocab_size": spec.vocab_size_for(n, **resolved),
-    }
     features = task_features(spec)
     splits = {}
     start = 0
     for split, count in sizes.items():
         rows = slice(start, start + count)
         start += count
-        info = datasets.DatasetInfo(
-            description=json.dumps({**meta, "split": split}, sort_keys=True),
-            dataset_name=name,
-            features=features,
-        )
         columns = {key: value[rows].tolist() for key, value in data.items()}
-        splits[split] = datasets.Dataset.from_dict(columns, features=features, info=info, split=split)
-    return datasets.DatasetDict(splits)
-
-
-def read_task_info(dataset: datasets.Dataset | datasets.DatasetDict) -> dict[str, Any]:
-    """The metadata ``load_task`` stored in a split's ``info.description`` (any split of a DatasetDict)."""
-    if isinstance(dataset, datasets.DatasetDict):
-        dataset = next(iter(dataset.values()))
-    try:
-        info = json.loads(dataset.info.description)
-    except (json.JSONDecodeError, TypeError) as err:
-        raise ValueError("this dataset was not made by asen_fm.tasks.load_task (no task metadata)") from err
-    if not isinstance(info, dict) or "task" not in info:
-        raise ValueError("this dataset was not made by asen_fm.tasks.load_task (no task metadata)")
-    return info
+        splits[split] = datasets.Dataset.from_dict(columns, features=features, split=split)
+    source = {"task": name, "n": n, "size": size, "seed": seed, "params": resolved}
+    source["task_group"] = spec.group_spec(n, **resolved)
+    return Task.from_dataset(
+        datasets.DatasetDict(splits),
+        group=str(group_obj),
+        head=spec.head,
+        problem_type=spec.problem_type,
+        num_labels=spec.num_labels,
+        loss=spec.loss or "ce",
+        metrics=spec.metrics,
+        name=name,
+        description=spec.description,
+        vocab_size=spec.vocab_size_for(n, **resolved),
+        source=source,
+    )

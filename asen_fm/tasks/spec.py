@@ -38,7 +38,7 @@ INVARIANT_L1: Mapping[str, Any] = MappingProxyType(
         "num_labels": 1,
         "problem_type": "regression",
         "loss": "l1",
-        "metrics": ("mae",),
+        "metrics": ("mae", "mse"),
     }
 )
 

@@ -1,43 +1,52 @@
-"""A task's splits as in-memory tensors: ``load_task`` once, then batches are plain row indexing.
+"""Training data: tasks named on the command line, their splits as tensors, and the multi-task sampler.
 
-The synthetic datasets are small (thousands of length-n rows), so holding them as tensors makes a batch a
-single ``index_select`` and keeps the row order under the sampler's (checkpointed) control.
+``--tasks intersect,pose=data/pose,hub-user/some-task``: each entry is ``[NAME=]SOURCE`` where SOURCE is a
+built-in task name (generated from --n/--size/--data_seed), a task folder (``Task.save`` / ``asen data
+build`` output) or a Hub dataset id with a ``task_card.json``. NAME defaults to the built-in name or the
+card's ``name``. The datasets are small, so each split is held as tensors and a batch is one
+``index_select``, keeping the row order under the (checkpointed) sampler's control.
+
+The sampler: each draw picks a task t with probability p_t (balanced: 1/T; proportional: N_t / sum N),
+then the next ``batch_size * num_processes`` rows of that task's current shuffled epoch; rank r keeps its
+own slice. Every rank holds the same sampler state, so all ranks train the same task on disjoint rows of
+one global batch.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
-from asen_fm.tasks import TASKS, load_task, read_task_info
+from asen_fm.tasks import TASKS, Task, TaskError, load_task
+from asen_fm.tasks.task import SPLITS
 
-SPLITS: tuple[str, ...] = ("train", "validation", "test")
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+_NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 
 
 @dataclass(frozen=True)
-class TaskTensors:
-    """One task's data: ``splits[split] = {"input_ids": int64 [N, n], "labels": [N, n] or [N]}``.
-
-    ``info`` is the metadata ``load_task`` recorded (task, n, group spec, head, num_labels, problem_type,
-    ...); ``info["group"]`` is the spec of the group the model should attach to this task.
-    """
+class TaskData:
+    """One task's splits as tensors: ``splits[split] = {"input_ids"?, "node_features"?, "labels"}``."""
 
     name: str
-    info: dict[str, Any]
+    task: Task
     splits: dict[str, dict[str, torch.Tensor]]
 
     @property
     def n(self) -> int:
-        """Sequence length."""
-        return int(self.info["n"])
+        """Nodes per example (the group's degree)."""
+        return self.task.n
 
     @property
     def group(self) -> str:
-        """Spec string of the task's group (the override if one was given)."""
-        return str(self.info["group"])
+        """Spec string of the task's group."""
+        return str(self.task.group)
 
     def size(self, split: str) -> int:
         """Rows in ``split``."""
@@ -48,61 +57,42 @@ class TaskTensors:
         index = torch.as_tensor(np.asarray(rows), dtype=torch.long)
         return {key: value.index_select(0, index) for key, value in self.splits[split].items()}
 
-    def attach_to(self, model: Any, name: str) -> None:
-        """``model.add_task(name, group, ...)``; a regression head starts at the mean training target.
+    def attach_to(self, model: Any, name: str | None = None) -> None:
+        """``model.add_task(name, symmetry entry, **card)``; a regression head starts at the mean target.
 
-        Starting the output bias at the mean (per output) means L1/MSE training begins from the best
-        constant prediction instead of spending its first hundreds of steps walking the bias there.
+        The card's symmetry entry (spec, group JSON, or graph dict) goes to the model unchanged. Starting
+        the output bias at the mean (per output) means L1/MSE training begins from the best constant
+        prediction instead of spending its first hundreds of steps walking the bias there.
         """
-        model.add_task(name, self.group, **self.task_entry())
-        if self.info["problem_type"] != "regression":
+        name = name or self.name
+        model.add_task(name, self.task.symmetry, **self.task.task_entry())
+        if self.task.problem_type != "regression":
             return
         labels = self.splits["train"]["labels"].to(torch.float64)
-        rows = labels.shape[0] if self.info["head"] == "sequence" else labels.shape[0] * self.n
-        mean = labels.reshape(rows, -1).mean(dim=0)  # one mean per output column
+        mean = labels.reshape(-1, self.task.num_labels).mean(dim=0)  # one mean per output column
         with torch.no_grad():
             bias = model.heads[name].out.bias
             bias.copy_(mean.to(bias.dtype).expand_as(bias))
-
-    def task_entry(self) -> dict[str, Any]:
-        """Keyword arguments for ``AsenForMultiTask.add_task`` besides the name and group."""
-        return {
-            "head": self.info["head"],
-            "num_labels": int(self.info["num_labels"]),
-            "problem_type": self.info["problem_type"],
-            "loss": self.info["loss"],
-        }
 
 
 def _column(split: Any, key: str, dtype: torch.dtype) -> torch.Tensor:
     return torch.as_tensor(np.asarray(split.with_format("numpy")[key]), dtype=dtype)
 
 
-def load_task_tensors(
-    name: str,
-    *,
-    n: int | None = None,
-    size: int | None = None,
-    seed: int = 0,
-    group: str | None = None,
-    train_size: int | None = None,
-) -> TaskTensors:
-    """``load_task(name, n, size, seed, group)`` as tensors; ``train_size`` keeps the first training rows.
+def task_tensors(task: Task, name: str | None = None, train_size: int | None = None) -> TaskData:
+    """``task``'s splits as tensors; ``train_size`` keeps the first training rows (validation/test whole).
 
-    The rows are i.i.d., so the first ``train_size`` training rows are a uniform subset (the paper's
-    low-data finetuning regimes); validation and test are untouched.
+    For i.i.d. rows the first ``train_size`` training rows are a uniform subset (the paper's low-data
+    regimes). Labels are int64 for classification, float32 for regression.
     """
-    spec = TASKS[name]
-    dataset = load_task(name, n=n, size=size, seed=seed, group=group)
-    info = read_task_info(dataset)
-    label_dtype = torch.float32 if spec.problem_type == "regression" else torch.long
+    name = name or task.name
+    label_dtype = torch.float32 if task.problem_type == "regression" else torch.long
+    dtypes = {"input_ids": torch.long, "node_features": torch.float32, "labels": label_dtype}
     splits = {
-        split: {
-            "input_ids": _column(dataset[split], "input_ids", torch.long),
-            "labels": _column(dataset[split], "labels", label_dtype),
-        }
+        split: {key: _column(task.data[split], key, dtype) for key, dtype in dtypes.items()
+                if key in task.data[split].column_names}
         for split in SPLITS
-    }
+    }  # fmt: skip
     if train_size is not None:
         available = splits["train"]["labels"].shape[0]
         if not 1 <= train_size <= available:
@@ -110,11 +100,66 @@ def load_task_tensors(
                 f"task {name!r}: train_size must be in 1..{available} (the train split), got {train_size}"
             )
         splits["train"] = {key: value[:train_size] for key, value in splits["train"].items()}
-    return TaskTensors(name=name, info=info, splits=splits)
+    return TaskData(name=name, task=task, splits=splits)
 
 
-def parse_group_overrides(text: str, task_names: list[str]) -> dict[str, str | None]:
-    """``--groups`` text -> {task: group spec or None (its own group)} for every task in ``task_names``.
+def split_task_list(text: str) -> list[tuple[str | None, str]]:
+    """``"intersect, pose=data/pose"`` -> [(None, "intersect"), ("pose", "data/pose")]."""
+    entries = [part.strip() for part in text.split(",") if part.strip()]
+    if not entries:
+        raise ValueError(f"--tasks needs at least one task, got {text!r}")
+    refs: list[tuple[str | None, str]] = []
+    for entry in entries:
+        name, sep, source = (piece.strip() for piece in entry.partition("="))
+        if sep and (not source or not _NAME.match(name)):
+            raise ValueError(f"task entry {entry!r} is not NAME=SOURCE (NAME: letters, digits, _ and -)")
+        refs.append((name, source) if sep else (None, entry))
+    return refs
+
+
+def load_task_source(source: str, *, n: int | None = None, size: int | None = None, seed: int = 0) -> Task:
+    """A built-in task name (generated with n, size, seed), a task folder, or a Hub dataset id."""
+    if source in TASKS:
+        return load_task(source, n=n, size=size, seed=seed)
+    path = Path(source).expanduser()
+    if path.exists():
+        return Task.load(path)
+    if _HUB_ID.match(source) and not source.startswith("."):
+        return Task.load(source)
+    raise TaskError(
+        f"{source!r} is not a built-in task ({', '.join(TASKS)}), an existing folder, or a Hub id user/name"
+    )
+
+
+def resolve_tasks(
+    text: str,
+    *,
+    n: int | None = None,
+    size: int | None = None,
+    seed: int = 0,
+    groups: str = "",
+    train_size: int | None = None,
+) -> dict[str, TaskData]:
+    """Every task of a ``--tasks`` list, loaded, validated, regrouped per ``groups`` and as tensors.
+
+    ``groups`` is the ``--groups`` text (see ``parse_group_overrides``).
+    """
+    loaded: dict[str, Task] = {}
+    for name, source in split_task_list(text):
+        task = load_task_source(source, n=n, size=size, seed=seed)
+        name = name or task.name
+        if name in loaded:
+            raise ValueError(f"two tasks are named {name!r}; give one a NAME=SOURCE prefix")
+        loaded[name] = task
+    overrides = parse_group_overrides(groups, list(loaded))
+    return {
+        name: task_tensors(task if overrides[name] is None else task.with_group(overrides[name]), name, train_size)
+        for name, task in loaded.items()
+    }
+
+
+def parse_group_overrides(text: str, names: Sequence[str]) -> dict[str, str | None]:
+    """``--groups`` text -> {task: group spec or None (its own group)} for every task in ``names``.
 
     ``""`` keeps every task's own group; a single spec or bare name (``"trivial"``) applies to every task;
     ``"intersect=trivial; palindrome=reversal(10)"`` overrides only the named tasks (``;`` separates
@@ -122,15 +167,138 @@ def parse_group_overrides(text: str, task_names: list[str]) -> dict[str, str | N
     """
     text = text.strip()
     if not text:
-        return dict.fromkeys(task_names)
+        return dict.fromkeys(names)
     if "=" not in text:
-        return dict.fromkeys(task_names, text)
-    overrides: dict[str, str | None] = dict.fromkeys(task_names)
+        return dict.fromkeys(names, text)
+    overrides: dict[str, str | None] = dict.fromkeys(names)
     for entry in filter(None, (part.strip() for part in text.split(";"))):
         task, sep, group = (piece.strip() for piece in entry.partition("="))
         if not sep or not task or not group:
             raise ValueError(f"--groups entry {entry!r} is not TASK=GROUP")
         if task not in overrides:
-            raise ValueError(f"--groups names task {task!r}, which is not one of the tasks {task_names}")
+            raise ValueError(f"--groups names task {task!r}, which is not one of the tasks {list(names)}")
         overrides[task] = group
     return overrides
+
+
+Weighting = Literal["balanced", "proportional"]
+WEIGHTINGS: tuple[str, ...] = ("balanced", "proportional")
+
+
+def task_probabilities(sizes: Mapping[str, int], weighting: str) -> dict[str, float]:
+    """p_t = 1/T ("balanced", the paper's choice) or p_t = N_t / sum_s N_s ("proportional")."""
+    if not sizes:
+        raise ValueError("need at least one task to sample from")
+    for name, size in sizes.items():
+        if int(size) < 1:
+            raise ValueError(f"task {name!r} has no training rows (size {size})")
+    if weighting == "balanced":
+        return {name: 1.0 / len(sizes) for name in sizes}
+    if weighting == "proportional":
+        total = float(sum(int(s) for s in sizes.values()))
+        return {name: int(size) / total for name, size in sizes.items()}
+    raise ValueError(f"unknown task weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
+
+
+class MultiTaskSampler:
+    """Draws (task, row indices of this rank) batches; ``state_dict``/``load_state_dict`` make resumes exact.
+
+    Rows of task t in epoch e follow the permutation ``default_rng([seed, t, e]).permutation(N_t)``, so the
+    state is only the task-choice RNG plus an (epoch, offset) cursor per task. A global batch that runs past
+    the end of an epoch continues into the next one: no row is dropped and every batch is full.
+    """
+
+    def __init__(
+        self,
+        sizes: Mapping[str, int],
+        batch_size: int,
+        *,
+        seed: int = 0,
+        weighting: str = "balanced",
+        num_processes: int = 1,
+        process_index: int = 0,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if not 0 <= process_index < num_processes:
+            raise ValueError(f"process_index {process_index} outside 0..{num_processes - 1}")
+        self.tasks: tuple[str, ...] = tuple(sizes)
+        self.sizes = {name: int(sizes[name]) for name in self.tasks}
+        self.probabilities = task_probabilities(self.sizes, weighting)
+        self.weighting = weighting
+        self.batch_size = int(batch_size)
+        self.num_processes = int(num_processes)
+        self.process_index = int(process_index)
+        self.seed = int(seed)
+        self._task_rng = np.random.default_rng([self.seed, len(self.tasks), 0x7A5C])
+        self._cursor = {name: [0, 0] for name in self.tasks}  # task -> [epoch, offset]
+        self.draws = 0
+
+    @property
+    def global_batch_size(self) -> int:
+        """Rows per draw over all processes: batch_size * num_processes."""
+        return self.batch_size * self.num_processes
+
+    def _epoch_order(self, task: str, epoch: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.tasks.index(task), epoch]).permutation(self.sizes[task])
+
+    def _take(self, task: str, count: int) -> np.ndarray:
+        chunks: list[np.ndarray] = []
+        epoch, offset = self._cursor[task]
+        while count > 0:
+            order = self._epoch_order(task, epoch)
+            chunk = order[offset : offset + count]
+            chunks.append(chunk)
+            count -= len(chunk)
+            offset += len(chunk)
+            if offset == len(order):
+                epoch, offset = epoch + 1, 0
+        self._cursor[task] = [epoch, offset]
+        return np.concatenate(chunks)
+
+    def next_task(self) -> str:
+        """Draw the task of the next optimizer step (the same on every rank)."""
+        probs = [self.probabilities[name] for name in self.tasks]
+        self.draws += 1
+        return self.tasks[int(self._task_rng.choice(len(self.tasks), p=probs))]
+
+    def next_rows(self, task: str) -> np.ndarray:
+        """This rank's ``batch_size`` row indices of the next global batch of ``task``'s training split."""
+        rows = self._take(task, self.global_batch_size)
+        start = self.process_index * self.batch_size
+        return rows[start : start + self.batch_size]
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-plain state: enough to continue the exact same sequence of draws."""
+        return {
+            "tasks": list(self.tasks),
+            "sizes": dict(self.sizes),
+            "batch_size": self.batch_size,
+            "num_processes": self.num_processes,
+            "weighting": self.weighting,
+            "seed": self.seed,
+            "task_rng": self._task_rng.bit_generator.state,
+            "cursor": {name: list(c) for name, c in self._cursor.items()},
+            "draws": self.draws,
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore a state saved by a sampler with the same tasks, sizes, batch shape, weighting and seed."""
+        mine = self.state_dict()
+        for key in ("tasks", "sizes", "batch_size", "num_processes", "weighting", "seed"):
+            if _plain(state.get(key)) != _plain(mine[key]):
+                raise ValueError(
+                    f"checkpointed sampler has {key}={state.get(key)!r} but this run has {mine[key]!r}; "
+                    "resume with the same tasks, data sizes, batch size, process count, weighting and seed"
+                )
+        self._task_rng.bit_generator.state = state["task_rng"]
+        self._cursor = {name: [int(e), int(o)] for name, (e, o) in state["cursor"].items()}
+        self.draws = int(state["draws"])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return [_plain(v) for v in value]
+    return value

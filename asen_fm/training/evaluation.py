@@ -1,81 +1,103 @@
-"""Per-task evaluation: per-example metrics on each rank, ``gather_for_metrics``, then means over the split.
+"""Per-task evaluation: each rank scores its rows, ``gather_for_metrics``, then ratios over the split.
 
-Metrics, each the mean over examples of a per-example value:
-  classification: ``loss`` (cross-entropy), ``accuracy`` (fraction of correct labels, per node for token
-  heads), ``sequence_accuracy`` (1 iff every label of the example is correct);
-  regression: ``loss`` (the task's L1 or MSE), ``mae`` (mean |prediction - target|), ``mse``.
-Labels equal to -100 are ignored, as in the model's loss. With equal-length sequences, the mean per-example
-loss equals the model's own batch loss.
+A task reports ``loss`` (the mean over examples of the example's loss: CE or BCE, or its card's L1 / MSE,
+over its valid targets) and every metric its card lists (``asen_fm.metrics``: accuracy, sequence_accuracy,
+mae, mse, rmse, mape, mpjpe, p_mpjpe). Predictions are the argmax class (single-label), ``logit > 0``
+(multi-label) or the outputs (regression). Classification labels equal to -100 are not counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
 
+from asen_fm.metrics import METRICS, per_example
+
 if TYPE_CHECKING:
     from accelerate import Accelerator
 
-    from asen_fm.training.data import TaskTensors
+    from asen_fm.training.data import TaskData
 
 IGNORE_INDEX = -100
 
 
-def _classification(logits: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
-    if logits.dim() == 2 and labels.dim() == 1:  # sequence head: [B, C] vs [B] -> one "node" per example
-        logits, labels = logits.unsqueeze(1), labels.unsqueeze(1)
-    if logits.dim() != 3 or logits.shape[:2] != labels.shape:
-        raise ValueError(
-            f"classification logits {tuple(logits.shape)} do not fit labels {tuple(labels.shape)}"
-        )
-    batch, nodes, classes = logits.shape
-    ce = F.cross_entropy(
-        logits.reshape(-1, classes).float(), labels.reshape(-1), reduction="none", ignore_index=IGNORE_INDEX
-    ).view(batch, nodes)
-    mask = labels != IGNORE_INDEX
-    counted = mask.sum(dim=1).clamp(min=1)
-    correct = logits.argmax(dim=-1) == labels
-    return {
-        "loss": (ce * mask).sum(dim=1) / counted,
-        "accuracy": (correct & mask).sum(dim=1) / counted,
-        "sequence_accuracy": (correct | ~mask).all(dim=1).float(),
-    }
+def _fit_outputs(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) -> torch.Tensor:
+    """Outputs in the labels' layout: [B, n, C] / [B, C] for single-label, else the labels' shape."""
+    if problem_type == "single_label_classification":
+        if logits.shape[:-1] != labels.shape:
+            raise ValueError(
+                f"classification logits {tuple(logits.shape)} do not fit labels {tuple(labels.shape)}"
+            )
+        return logits
+    if logits.shape != labels.shape and logits.shape[-1] == 1 and logits.shape[:-1] == labels.shape:
+        logits = logits.squeeze(-1)
+    if logits.shape != labels.shape:
+        raise ValueError(f"outputs {tuple(logits.shape)} do not fit labels {tuple(labels.shape)}")
+    return logits
 
 
-def _regression(predictions: torch.Tensor, labels: torch.Tensor, loss: str) -> dict[str, torch.Tensor]:
-    if predictions.dim() == labels.dim() + 1 and predictions.shape[-1] == 1:
-        predictions = predictions.squeeze(-1)
-    if predictions.shape != labels.shape:
-        raise ValueError(
-            f"regression outputs {tuple(predictions.shape)} do not fit labels {tuple(labels.shape)}"
-        )
-    error = (predictions.float() - labels.float()).reshape(labels.shape[0], -1)
-    mae, mse = error.abs().mean(dim=1), error.pow(2).mean(dim=1)
-    if loss not in ("l1", "mse"):
-        raise ValueError(f"unknown regression loss {loss!r}; expected 'l1' or 'mse'")
-    return {"loss": mae if loss == "l1" else mse, "mae": mae, "mse": mse}
-
-
-def per_example_metrics(
-    logits: torch.Tensor, labels: torch.Tensor, task: Mapping[str, Any], default_loss: str = "mse"
-) -> dict[str, torch.Tensor]:
-    """Per-example metric vectors [B] for one ``config.tasks`` entry (head, problem_type, loss)."""
-    problem = task["problem_type"]
+def example_losses(logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any]) -> torch.Tensor:
+    """The loss of each example [B] (mean over its valid targets) for one ``config.tasks`` entry."""
+    problem = entry["problem_type"]
+    outputs = _fit_outputs(logits, labels, problem)
+    batch = labels.shape[0]
     if problem == "single_label_classification":
-        return _classification(logits, labels)
+        flat = outputs.reshape(-1, outputs.shape[-1]).float()
+        ce = F.cross_entropy(flat, labels.reshape(-1), reduction="none", ignore_index=IGNORE_INDEX)
+        mask = (labels != IGNORE_INDEX).reshape(batch, -1)
+        return (ce.view(batch, -1) * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
+    if problem == "multi_label_classification":
+        bce = F.binary_cross_entropy_with_logits(outputs.float(), labels.float(), reduction="none")
+        return bce.reshape(batch, -1).mean(dim=1)
     if problem == "regression":
-        return _regression(logits, labels, task.get("loss") or default_loss)
-    raise ValueError(f"evaluation supports single_label_classification and regression, not {problem!r}")
+        loss = entry.get("loss") or "mse"
+        if loss not in ("l1", "mse"):
+            raise ValueError(f"unknown regression loss {loss!r}; expected 'l1' or 'mse'")
+        error = (outputs.float() - labels.float()).reshape(batch, -1)
+        return error.abs().mean(dim=1) if loss == "l1" else error.pow(2).mean(dim=1)
+    raise ValueError(f"unknown problem_type {problem!r}")
+
+
+def predictions(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) -> torch.Tensor:
+    """What the metrics compare with the labels: class ids, 0/1 decisions or values."""
+    outputs = _fit_outputs(logits, labels, problem_type)
+    if problem_type == "single_label_classification":
+        return outputs.argmax(dim=-1)
+    if problem_type == "multi_label_classification":
+        return (outputs > 0).to(labels.dtype)
+    return outputs
+
+
+def metric_sums(
+    logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any], metrics: Sequence[str]
+) -> dict[str, torch.Tensor]:
+    """Per-example vectors [B]: ``loss``, and ``<metric>/sum``, ``<metric>/count`` for each metric."""
+    problem = entry["problem_type"]
+    mask = labels != IGNORE_INDEX if problem == "single_label_classification" else None
+    predicted = predictions(logits, labels, problem)
+    sums = {"loss": example_losses(logits, labels, entry).double()}
+    for name in metrics:
+        total, count = per_example(name, predicted, labels, mask)
+        sums[f"{name}/sum"], sums[f"{name}/count"] = total, count
+    return sums
+
+
+def finish_metrics(totals: Mapping[str, float], examples: int, metrics: Sequence[str]) -> dict[str, float]:
+    """Split values from summed per-example vectors: loss = mean over examples, metrics = their ratios."""
+    values = {"loss": totals["loss"] / examples}
+    for name in metrics:
+        values[name] = METRICS[name].finish(totals[f"{name}/sum"], totals[f"{name}/count"])
+    return values
 
 
 class SplitDataset(Dataset):
-    """Rows of one split of a ``TaskTensors`` as dicts, for a (sharded) evaluation DataLoader."""
+    """Rows of one split of a ``TaskData`` as dicts, for a (sharded) evaluation DataLoader."""
 
-    def __init__(self, data: TaskTensors, split: str, limit: int | None = None) -> None:
+    def __init__(self, data: TaskData, split: str, limit: int | None = None) -> None:
         self.columns = {key: value[:limit] for key, value in data.splits[split].items()}
 
     def __len__(self) -> int:
@@ -85,36 +107,42 @@ class SplitDataset(Dataset):
         return {key: value[index] for key, value in self.columns.items()}
 
 
-def eval_loader(data: TaskTensors, split: str, batch_size: int, limit: int | None = None) -> DataLoader:
+def eval_loader(data: TaskData, split: str, batch_size: int, limit: int | None = None) -> DataLoader:
     """Unshuffled DataLoader over the first ``limit`` rows (default all) of ``split``, to be prepared."""
     return DataLoader(SplitDataset(data, split, limit), batch_size=batch_size, shuffle=False)
 
 
 @torch.no_grad()
 def evaluate(
-    accelerator: Accelerator, model: torch.nn.Module, task: str, loader: DataLoader
+    accelerator: Accelerator,
+    model: torch.nn.Module,
+    task: str,
+    loader: DataLoader,
+    metrics: Sequence[str] = (),
 ) -> dict[str, float]:
-    """Mean metrics of ``task`` over a prepared ``loader`` (all ranks; duplicates from sharding dropped).
+    """``loss`` and ``metrics`` of ``task`` over a prepared ``loader`` (all ranks; sharding duplicates dropped).
 
     Runs the unwrapped model in eval mode inside ``torch.random.fork_rng`` so that evaluating never changes
     the training random stream (dropout, data order), whatever the evaluation schedule.
     """
     net = accelerator.unwrap_model(model)
-    entry = net.config.tasks[task]
-    default_loss = getattr(net.config, "regression_loss", "mse")
+    entry = dict(net.config.tasks[task])
+    if entry["problem_type"] == "regression" and not entry.get("loss"):
+        entry["loss"] = getattr(net.config, "regression_loss", "mse")
     was_training = net.training
     net.eval()
-    sums: dict[str, float] = {}
-    count = 0
+    totals: dict[str, float] = {}
+    examples = 0
     with torch.random.fork_rng(devices=[]):
         for batch in loader:
-            out = net(input_ids=batch["input_ids"], task=task)
-            metrics = per_example_metrics(out.logits, batch["labels"], entry, default_loss)
-            gathered = accelerator.gather_for_metrics(metrics)
+            inputs = {key: value for key, value in batch.items() if key != "labels"}
+            out = net(**inputs, task=task)
+            sums = metric_sums(out.logits, batch["labels"], entry, metrics)
+            gathered = accelerator.gather_for_metrics(sums)
             for key, values in gathered.items():
-                sums[key] = sums.get(key, 0.0) + float(values.double().sum())
-            count += int(gathered["loss"].shape[0])
+                totals[key] = totals.get(key, 0.0) + float(values.double().sum())
+            examples += int(gathered["loss"].shape[0])
     net.train(was_training)
-    if count == 0:
+    if examples == 0:
         raise ValueError(f"evaluation of task {task!r} saw no examples")
-    return {key: total / count for key, total in sums.items()}
+    return finish_metrics(totals, examples, metrics)

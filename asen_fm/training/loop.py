@@ -1,7 +1,11 @@
 """The training loop shared by pretraining and finetuning: sample a task, step, log, evaluate, checkpoint.
 
+Also the Accelerator both scripts run under (one CPU, one GPU or N DDP processes; per-task heads leave
+parameters unused on most steps, so DDP is asked to look for them: ``find_unused_parameters=True``) and
+the run's ``TrainingHistory``.
+
 One optimizer step = one task t drawn by the ``MultiTaskSampler`` and ``grad_accum`` micro-batches of it; the
-loss is ``model(input_ids, task=t, labels=y).loss``, gradients are clipped to ``max_grad_norm`` and the
+loss is ``model(input_ids / node_features, task=t, labels=y).loss``, gradients are clipped to ``max_grad_norm`` and the
 learning rate follows warmup + cosine (stepped once per optimizer step). A resumed run restores weights,
 optimizer, schedule, RNG streams, sampler position and history from ``save_state`` and continues the same
 sequence. Keeping one task per step also keeps DDP's unused-parameter set equal across micro-batches.
@@ -10,27 +14,122 @@ sequence. Keeping one task per step also keeps DDP's unused-parameter set equal 
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
+from accelerate import Accelerator, DistributedDataParallelKwargs
+from accelerate.utils import GradientAccumulationPlugin, ProjectConfiguration
 from tqdm.auto import tqdm
 
-from asen_fm.training.checkpoint import resolve_resume, save_training_state, step_of
+from asen_fm.training.data import MultiTaskSampler
 from asen_fm.training.evaluation import eval_loader, evaluate
-from asen_fm.training.history import TrainingHistory
 from asen_fm.training.optim import learning_rates_by_name
-from asen_fm.training.runtime import tracker_config
-from asen_fm.training.sampling import MultiTaskSampler
+from asen_fm.training.outputs import resolve_resume, save_training_state, step_of
 
 if TYPE_CHECKING:
-    from accelerate import Accelerator
     from torch.optim.lr_scheduler import LRScheduler
 
-    from asen_fm.training.data import TaskTensors
+    from asen_fm.training.data import TaskData
+
+
+PRECISIONS: tuple[str, ...] = ("auto", "no", "bf16", "fp16")
+TRACKERS: tuple[str, ...] = ("tensorboard", "none")
+
+
+def resolve_precision(mixed_precision: str) -> str:
+    """ "auto" -> "bf16" on a CUDA GPU that supports it, else "no"; other values pass through (validated)."""
+    if mixed_precision not in PRECISIONS:
+        raise ValueError(f"mixed_precision must be one of {', '.join(PRECISIONS)}, got {mixed_precision!r}")
+    if mixed_precision != "auto":
+        return mixed_precision
+    cpu_only = os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true", "yes")
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported() and not cpu_only:
+        return "bf16"
+    return "no"
+
+
+def make_accelerator(
+    output_dir: str | os.PathLike,
+    *,
+    grad_accum: int = 1,
+    mixed_precision: str = "auto",
+    report_to: str = "tensorboard",
+) -> Accelerator:
+    """Accelerator with DDP unused-parameter search, gradient accumulation and trackers under ``output_dir``.
+
+    Accumulation follows our own step count, not a dataloader (``sync_with_dataloader=False``); TensorBoard
+    event files go to ``<output_dir>/tensorboard/<project>``.
+    """
+    if grad_accum < 1:
+        raise ValueError(f"grad_accum must be >= 1, got {grad_accum}")
+    if report_to not in TRACKERS:
+        raise ValueError(f"report_to must be one of {', '.join(TRACKERS)}, got {report_to!r}")
+    project = ProjectConfiguration(
+        project_dir=str(output_dir), logging_dir=str(Path(output_dir) / "tensorboard")
+    )
+    return Accelerator(
+        mixed_precision=resolve_precision(mixed_precision),
+        gradient_accumulation_plugin=GradientAccumulationPlugin(
+            num_steps=grad_accum, sync_with_dataloader=False
+        ),
+        log_with=None if report_to == "none" else report_to,
+        project_config=project,
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+    )
+
+
+def tracker_config(config: dict[str, Any]) -> dict[str, int | float | str | bool]:
+    """Hyperparameters as TensorBoard accepts them: scalars kept, None and containers as strings."""
+    plain: dict[str, int | float | str | bool] = {}
+    for key, value in config.items():
+        plain[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
+    return plain
+
+
+
+class TrainingHistory:
+    """Append-only records: ``train`` rows {step, task, loss}; ``eval`` rows {step, task, split, metrics}."""
+
+    def __init__(self) -> None:
+        self.train: list[dict[str, Any]] = []
+        self.eval: list[dict[str, Any]] = []
+
+    def log_train(self, step: int, task: str, loss: float) -> None:
+        """One micro-batch: the optimizer step it belongs to (1-based), its task and its loss."""
+        self.train.append({"step": int(step), "task": task, "loss": float(loss)})
+
+    def log_eval(self, step: int, task: str, split: str, metrics: Mapping[str, float]) -> None:
+        """Evaluation of ``task`` on ``split`` after optimizer step ``step`` (0 = before training)."""
+        self.eval.append(
+            {"step": int(step), "task": task, "split": split, **{k: float(v) for k, v in metrics.items()}}
+        )
+
+    def train_losses(self, task: str | None = None) -> list[float]:
+        """Training losses in order, of one task or of all."""
+        return [row["loss"] for row in self.train if task is None or row["task"] == task]
+
+    def latest_eval(self, split: str) -> dict[str, dict[str, float]]:
+        """The most recent evaluation row of each task on ``split``, without the bookkeeping keys."""
+        latest: dict[str, dict[str, float]] = {}
+        for row in self.eval:
+            if row["split"] == split:
+                latest[row["task"]] = {k: v for k, v in row.items() if k not in ("step", "task", "split")}
+        return latest
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-data copy (for ``accelerator.save_state``)."""
+        return {"train": [dict(r) for r in self.train], "eval": [dict(r) for r in self.eval]}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Replace the record with a saved one."""
+        self.train = [dict(r) for r in state["train"]]
+        self.eval = [dict(r) for r in state["eval"]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +191,7 @@ class TrainingOutcome:
 def _evaluate_all(
     accelerator: Accelerator,
     model: torch.nn.Module,
+    data: dict[str, TaskData],
     loaders: dict[str, dict[str, Any]],
     history: TrainingHistory,
     step: int,
@@ -100,7 +200,7 @@ def _evaluate_all(
     logged: dict[str, float] = {}
     for task, by_split in loaders.items():
         for split in splits:
-            metrics = evaluate(accelerator, model, task, by_split[split])
+            metrics = evaluate(accelerator, model, task, by_split[split], data[task].task.metrics)
             history.log_eval(step, task, split, metrics)
             logged.update({f"{split}/{task}/{key}": value for key, value in metrics.items()})
     accelerator.log(logged, step=step)
@@ -111,7 +211,7 @@ def run_training(
     model: torch.nn.Module,
     optimizer: torch.optim.Optimizer,
     scheduler: LRScheduler,
-    data: dict[str, TaskTensors],
+    data: dict[str, TaskData],
     settings: LoopSettings,
     output_dir: str | Path,
     *,
@@ -121,6 +221,7 @@ def run_training(
     """Train ``model`` on the tasks in ``data`` (names = the model's task names) and evaluate at the end.
 
     ``resume``: "" (fresh), "latest" (newest checkpoint in ``output_dir``) or a checkpoint folder.
+    ``hparams`` (the run's flags) go to the trackers and into every checkpoint (``run_config.json``).
     Finishes with validation and test metrics of every task in the history (step = ``max_steps``).
     """
     wall_start = time.perf_counter()
@@ -156,7 +257,7 @@ def run_training(
         start_step = step_of(checkpoint)
         accelerator.print(f"resumed from {checkpoint} at step {start_step}")
     elif settings.eval_every:
-        _evaluate_all(accelerator, model, loaders, history, 0)
+        _evaluate_all(accelerator, model, data, loaders, history, 0)
 
     device = accelerator.device
     model.train()
@@ -173,11 +274,9 @@ def run_training(
         tic = time.perf_counter()
         task = sampler.next_task()  # one task per optimizer step, all its micro-batches included
         for _ in range(settings.grad_accum):
-            batch = data[task].batch("train", sampler.next_rows(task))
+            batch = {k: v.to(device) for k, v in data[task].batch("train", sampler.next_rows(task)).items()}
             with accelerator.accumulate(model):
-                out = model(
-                    input_ids=batch["input_ids"].to(device), task=task, labels=batch["labels"].to(device)
-                )
+                out = model(**batch, task=task)
                 accelerator.backward(out.loss)
                 if accelerator.sync_gradients and settings.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
@@ -197,12 +296,14 @@ def run_training(
             progress.set_postfix({t: f"{sum(v) / len(v):.3f}" for t, v in sorted(pending.items())})
             pending.clear()
         if settings.eval_every and step % settings.eval_every == 0 and step != settings.max_steps:
-            _evaluate_all(accelerator, model, loaders, history, step)
+            _evaluate_all(accelerator, model, data, loaders, history, step)
         if settings.save_every and step % settings.save_every == 0:
-            save_training_state(accelerator, output_dir, step, keep=settings.keep_checkpoints)
+            save_training_state(
+                accelerator, output_dir, step, keep=settings.keep_checkpoints, run_config=hparams or {}
+            )
     progress.close()
 
-    _evaluate_all(accelerator, model, loaders, history, settings.max_steps, splits=("validation", "test"))
+    _evaluate_all(accelerator, model, data, loaders, history, settings.max_steps, splits=("validation", "test"))
     steps_run = settings.max_steps - start_step
     return TrainingOutcome(
         model=accelerator.unwrap_model(model),
