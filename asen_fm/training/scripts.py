@@ -25,8 +25,12 @@ T = TypeVar("T")
 RUN_ARTEFACTS: tuple[str, ...] = (
     "model", CHECKPOINTS, "metrics.json", "curves.png", "tensorboard", "checksums", RUN_CONFIG,
 )  # fmt: skip
-# Flags a resumed run may change: the step budget and where / how it resumes.
-RESUMABLE_CHANGES: frozenset[str] = frozenset({"max_steps", "resume", "overwrite_output_dir", "output_dir"})
+# Flags a resumed run may change: the step budget, where / how it resumes, and bookkeeping that never
+# touches the weights or the data order (how often to log, evaluate and checkpoint; trackers).
+RESUMABLE_CHANGES: frozenset[str] = frozenset(
+    {"max_steps", "resume", "overwrite_output_dir", "output_dir", "save_every", "keep_checkpoints",
+     "log_every", "eval_every", "eval_batch_size", "report_to", "dump_checksums"}
+)  # fmt: skip
 
 
 @dataclass
@@ -113,7 +117,10 @@ class _Parser(HfArgumentParser):
 def parse_flags(config_class: type[T], argv: Sequence[str] | None, description: str) -> T:
     """``argv`` (None: sys.argv[1:]) parsed into ``config_class``; ``--help`` prints and exits 0."""
     parser = _Parser(config_class, description=description)
-    (config,) = parser.parse_args_into_dataclasses(args=list(argv) if argv is not None else None)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    config, rest = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
+    if rest:
+        raise UsageError(f"unrecognized arguments: {' '.join(rest)}")
     return config
 
 
@@ -199,7 +206,7 @@ def check_resume(resume: str, output_dir: str, config: dict[str, Any], max_steps
     if differences:
         raise UsageError(
             f"--resume {resume}: the checkpoint's run had other flags ({'; '.join(differences)}); "
-            "only the step budget may change"
+            "only the step budget and bookkeeping may change"
         )
     return checkpoint
 

@@ -30,6 +30,19 @@ def load_script(relative: str) -> ModuleType:
     return module
 
 
+def refused(script: ModuleType, argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """Run ``script.main(argv)``, expecting the one-line refusal: exit status 2, one stderr line, returned."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        script.main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "error:" in lines[0] and "--help" in lines[0], err
+    assert "Traceback" not in err
+    return lines[0]
+
+
 @pytest.fixture(autouse=True)
 def fresh_accelerate_state():
     """Each in-process run builds its own Accelerator: clear Accelerate's process-wide singletons."""

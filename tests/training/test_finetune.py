@@ -10,10 +10,12 @@ import torch
 from accelerate.utils import set_seed
 
 from asen_fm import AsenForMultiTask
-from asen_fm.training.data import load_task_tensors
-from asen_fm.training.flags import parse_config
+from asen_fm import AsenConfig
+from asen_fm.tasks import load_task
+from asen_fm.training.data import task_tensors
+from asen_fm.training.scripts import parse_flags
 
-from .conftest import TINY
+from .conftest import TINY, refused
 
 FINETUNE_TINY = [a for a in TINY if a not in ("--hidden_size", "32", "--num_layers", "2", "--num_heads", "4")]
 FINETUNE_TINY = [a for a in FINETUNE_TINY if a not in ("--intermediate_size", "64")]
@@ -58,10 +60,10 @@ def test_scale_zero_freezes_the_backbone_bit_for_bit_while_the_new_embedder_trai
     finetune_script, pretrained: Path, tmp_path: Path
 ) -> None:
     argv = _args(pretrained, tmp_path / "ft", "--backbone_lr_scale", "0", "--weight_decay", "0.5")
-    cfg = parse_config(finetune_script.FinetuneConfig, argv)
+    cfg = parse_flags(finetune_script.FinetuneConfig, argv, "")
     set_seed(cfg.seed)  # the script's own construction, to see the new embedder's initial weights
     initial = finetune_script.build_model(
-        cfg, load_task_tensors("detect_capital", n=10, size=200), "detect_capital"
+        cfg, str(pretrained), task_tensors(load_task("detect_capital", n=10, size=200)), "detect_capital"
     )
     payload = finetune_script.main(argv)
     assert "backbone" not in payload["learning_rates"]
@@ -98,8 +100,61 @@ def test_group_override_and_from_scratch(finetune_script, pretrained: Path, tmp_
     assert saved["script"] == "finetune"
 
 
-def test_name_clash_and_missing_flags(finetune_script, pretrained: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="already has a task or symmetry named 'intersect'"):
-        finetune_script.main(_args(pretrained, tmp_path / "x", "--head_name", "intersect"))
-    with pytest.raises(ValueError, match="--model"):
-        finetune_script.main(["--task", "intersect"])
+def test_from_scratch_copies_every_config_setting(finetune_script, pretrained: Path) -> None:
+    config = AsenConfig.from_pretrained(pretrained)
+    config.classifier_dropout = 0.37  # a field the old hand-written copy missed
+    config.orbit_bias_scale = 3.5
+    fresh = finetune_script.fresh_model_like(config)
+    assert fresh.config.classifier_dropout == 0.37 and fresh.config.orbit_bias_scale == 3.5
+    assert fresh.config.hidden_size == config.hidden_size and not fresh.config.tasks
+
+
+def test_run_folder_as_model_is_used_and_said(finetune_script, pretrained: Path, tmp_path: Path, capsys) -> None:
+    payload = finetune_script.main(_args(pretrained.parent, tmp_path / "ft", "--max_steps", "1"))
+    assert f"is a run folder: using its model {pretrained}" in capsys.readouterr().out
+    assert payload["steps"] == 1
+
+
+def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
+    finetune_script, pretrained: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "x"
+    cases = {
+        "already has a task or symmetry named 'intersect'": _args(pretrained, out, "--head_name", "intersect"),
+        "--model is required": ["--task", "intersect", "--output_dir", str(out)],
+        "--task is required": ["--model", str(pretrained), "--output_dir", str(out)],
+        f"--model {tmp_path}/missing: no such folder": _args(tmp_path / "missing", out),
+        "has no config.json": _args(tmp_path, out),
+        "'nope' is not a built-in task": [*_args(pretrained, out), "--task", "nope"],
+        "is not a built-in task": [*_args(pretrained, out), "--task", str(tmp_path / "no_such_folder")],
+        "needs n >= ": [*_args(pretrained, out), "--task", "palindrome", "--n", "2"],
+        "acts on 7 points but task 'detect_capital' has n=10": _args(pretrained, out, "--group", "dihedral(7)"),
+        "unknown group name 'dihedra'": _args(pretrained, out, "--group", "dihedra(10)"),
+        "invalid int value: 'ten'": _args(pretrained, out, "--max_steps", "ten"),
+        "unrecognized arguments: --bogus 1": _args(pretrained, out, "--bogus", "1"),
+        "--lr must be >= 0": _args(pretrained, out, "--lr", "-1"),
+        "--resume latest: no complete checkpoint": _args(pretrained, out, "--resume", "latest"),
+    }
+    for expected, argv in cases.items():
+        assert expected in refused(finetune_script, argv, capsys), expected
+    assert not out.exists()
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "metrics.json").write_text("{}")
+    line = refused(finetune_script, _args(pretrained, full), capsys)
+    assert "is not empty (metrics.json)" in line and "--overwrite_output_dir" in line
+    assert [p.name for p in full.iterdir()] == ["metrics.json"]
+
+
+def test_overwrite_replaces_the_run_and_resume_refuses_other_flags(
+    finetune_script, pretrained: Path, tmp_path: Path, capsys
+) -> None:
+    out = tmp_path / "run"
+    finetune_script.main(_args(pretrained, out, "--save_every", "3", "--max_steps", "3"))
+    assert (out / "checkpoints" / "step_00000003").is_dir()
+    line = refused(finetune_script, _args(pretrained, out, "--resume", "latest", "--lr", "1e-3"), capsys)
+    assert "--lr 0.003 -> 0.001" in line and "only the step budget" in line
+    resumed = finetune_script.main(_args(pretrained, out, "--resume", "latest", "--max_steps", "5"))
+    assert resumed["start_step"] == 3 and resumed["steps"] == 5
+    again = finetune_script.main(_args(pretrained, out, "--overwrite_output_dir", "--save_every", "0"))
+    assert again["start_step"] == 0 and not (out / "checkpoints").exists()

@@ -1,4 +1,4 @@
-"""Small helpers: config flags, task tensors, precision choice, checksums, JSON writing, curve smoothing."""
+"""Small helpers: flags, task tensors, precision choice, checksums, JSON writing, curve smoothing, code version."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 import torch
 
-from asen_fm.training.data import load_task_tensors
-from asen_fm.training.flags import parse_config
-from asen_fm.training.history import TrainingHistory
-from asen_fm.training.plotting import moving_average, plot_curves
-from asen_fm.training.runtime import parameter_checksum, resolve_precision, write_json
+from asen_fm.tasks import load_task
+from asen_fm.training.data import task_tensors
+from asen_fm.training.loop import TrainingHistory, resolve_precision
+from asen_fm.training.outputs import code_version, moving_average, parameter_checksum, plot_curves, write_json
+from asen_fm.training.scripts import UsageError, parse_flags
 
 
 @dataclass
@@ -28,19 +28,21 @@ class Example:
 
 
 def test_flags_follow_the_dataclass() -> None:
-    assert parse_config(Example, []) == Example()
-    got = parse_config(
-        Example, ["--steps", "7", "--rate", "1e-3", "--scale", "0.1", "--from-scratch", "--name", "y"]
+    assert parse_flags(Example, [], "") == Example()
+    got = parse_flags(
+        Example, ["--steps", "7", "--rate", "1e-3", "--scale", "0.1", "--from-scratch", "--name", "y"], ""
     )
     assert got == Example(name="y", steps=7, rate=1e-3, scale=0.1, from_scratch=True)
-    assert parse_config(Example, ["--scale", "none", "--no-from_scratch"]).scale is None
-    with pytest.raises(SystemExit):
-        parse_config(Example, ["--steps", "many"])
+    assert parse_flags(Example, ["--from_scratch", "false"], "").from_scratch is False
+    with pytest.raises(UsageError, match="invalid int value: 'many'"):
+        parse_flags(Example, ["--steps", "many"], "")
+    with pytest.raises(UsageError, match="unrecognized arguments: --stepz 3"):
+        parse_flags(Example, ["--stepz", "3"], "")
 
 
 def test_task_tensors_shapes_dtypes_and_subsets() -> None:
-    full = load_task_tensors("intersect", n=10, size=200, seed=4)
-    small = load_task_tensors("intersect", n=10, size=200, seed=4, train_size=20)
+    full = task_tensors(load_task("intersect", n=10, size=200, seed=4))
+    small = task_tensors(load_task("intersect", n=10, size=200, seed=4), train_size=20)
     assert (
         full.splits["train"]["input_ids"].shape == (140, 10)
         and full.splits["train"]["labels"].dtype == torch.long
@@ -49,16 +51,16 @@ def test_task_tensors_shapes_dtypes_and_subsets() -> None:
     assert torch.equal(small.splits["test"]["labels"], full.splits["test"]["labels"])
     batch = full.batch("train", np.array([3, 0]))
     assert torch.equal(batch["labels"][1], full.splits["train"]["labels"][0])
-    scalar = load_task_tensors("intersect_size", n=8, size=100, group="trivial")
+    scalar = task_tensors(load_task("intersect_size", n=8, size=100, group="trivial"))
     assert scalar.splits["validation"]["labels"].dtype == torch.float32 and scalar.group == "trivial(8)"
-    assert scalar.task_entry() == {
+    assert scalar.task.task_entry() == {
         "head": "sequence",
         "num_labels": 1,
         "problem_type": "regression",
         "loss": "l1",
     }
     with pytest.raises(ValueError, match="train_size must be in 1..140"):
-        load_task_tensors("intersect", n=10, size=200, train_size=141)
+        task_tensors(load_task("intersect", n=10, size=200), train_size=141)
 
 
 def test_precision_choice() -> None:
@@ -102,3 +104,11 @@ def test_moving_average_matches_a_loop_and_the_plot_is_written(tmp_path: Path) -
         "a": {"loss": 0.3, "sequence_accuracy": 0.5},
         "b": {"loss": 0.3, "mae": 0.2},
     }
+
+
+def test_code_version_names_this_checkout() -> None:
+    from asen_fm import __version__
+
+    facts = code_version()
+    assert facts["package_version"] == __version__
+    assert facts["git_commit"] is None or len(facts["git_commit"]) == 40

@@ -9,11 +9,9 @@ import pytest
 import torch
 
 from asen_fm import AsenForMultiTask
-from asen_fm.training.checkpoint import checkpoint_dir, list_checkpoints
-from asen_fm.training.report import SCHEMA
-from asen_fm.training.runtime import parameter_checksum
+from asen_fm.training.outputs import SCHEMA, checkpoint_dir, list_checkpoints, parameter_checksum
 
-from .conftest import TINY
+from .conftest import TINY, refused
 
 TASKS = "intersect,palindrome"
 # dropout on, two micro-batches per step, a schedule that is still changing: a demanding resume
@@ -77,11 +75,13 @@ def test_resume_continues_bit_for_bit(pretrain_script, tmp_path: Path) -> None:
     assert parameter_checksum(weights[0]) == parameter_checksum(weights[1])
 
 
-def test_bad_task_lists_are_refused(pretrain_script, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="distinct"):
-        pretrain_script.main([*TINY, "--tasks", "intersect,intersect", "--output_dir", str(tmp_path)])
-    with pytest.raises(KeyError, match="unknown task 'nope'"):
-        pretrain_script.main([*TINY, "--tasks", "nope", "--output_dir", str(tmp_path)])
+def test_bad_task_lists_are_refused(pretrain_script, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    line = refused(pretrain_script, [*TINY, "--tasks", "intersect,intersect", "--output_dir", str(out)], capsys)
+    assert "two tasks are named 'intersect'" in line
+    line = refused(pretrain_script, [*TINY, "--tasks", "nope", "--output_dir", str(out)], capsys)
+    assert "'nope' is not a built-in task" in line
+    assert not out.exists()
 
 
 def test_group_override_and_train_size(pretrain_script, tmp_path: Path) -> None:
@@ -105,13 +105,16 @@ def test_group_override_and_train_size(pretrain_script, tmp_path: Path) -> None:
     assert mixed["tasks"]["palindrome"]["train_rows"] == 210
 
 
-def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_path: Path) -> None:
-    base = [*TINY, "--tasks", TASKS, "--n", "10", "--size", "300", "--output_dir", str(tmp_path)]
-    with pytest.raises(ValueError, match="'cyclic_sum', which is not one of the tasks"):
-        pretrain_script.main([*base, "--groups", "cyclic_sum=trivial"])
-    with pytest.raises(ValueError, match="not TASK=GROUP"):
-        pretrain_script.main([*base, "--groups", "intersect="])
-    with pytest.raises(ValueError, match="acts on 8 points but task 'intersect' has n=10"):
-        pretrain_script.main([*base, "--groups", "trivial(8)"])
-    with pytest.raises(ValueError, match=r"train_size must be in 1\.\.210"):
-        pretrain_script.main([*base, "--train_size", "211"])
+def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    base = [*TINY, "--tasks", TASKS, "--n", "10", "--size", "300", "--output_dir", str(out)]
+    cases = {
+        "'cyclic_sum', which is not one of the tasks": ["--groups", "cyclic_sum=trivial"],
+        "not TASK=GROUP": ["--groups", "intersect="],
+        "acts on 8 points but task 'intersect' has n=10": ["--groups", "trivial(8)"],
+        "train_size must be in 1..210": ["--train_size", "211"],
+        "task_weighting must be balanced or proportional": ["--task_weighting", "uniform"],
+    }
+    for expected, flags in cases.items():
+        assert expected in refused(pretrain_script, [*base, *flags], capsys)
+    assert not out.exists()
