@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-import asen_fm.training.checkpoint as checkpoint_module
+import asen_fm.training.outputs as checkpoint_module
 from asen_fm import AsenConfig, AsenForMultiTask
-from asen_fm.training.checkpoint import (
+from asen_fm.training.outputs import (
     checkpoint_dir,
     latest_checkpoint,
     list_checkpoints,
@@ -85,7 +85,7 @@ def test_killed_save_leaves_the_previous_checkpoint_loadable(tmp_path: Path) -> 
     model.add_task("a", "reversal(6)")
     first = write_dir_atomically(checkpoint_dir(tmp_path, 1), model.save_pretrained)
     # A second save is SIGKILLed half way: files copied, weights truncated, then the process dies before the
-    # rename. The child loads only checkpoint.py (stdlib imports), so it starts in a fraction of a second.
+    # rename. The child loads only outputs.py (no asen_fm package import).
     script = textwrap.dedent(
         f"""
         import importlib.util, os, shutil, signal

@@ -17,7 +17,8 @@ import pytest
 from accelerate import Accelerator
 
 from asen_fm import AsenForMultiTask
-from asen_fm.training.data import load_task_tensors
+from asen_fm.tasks import load_task
+from asen_fm.training.data import task_tensors
 from asen_fm.training.evaluation import eval_loader, evaluate
 
 from .conftest import REPO, TINY
@@ -68,7 +69,7 @@ def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
     model = AsenForMultiTask.from_pretrained(out / "model")
     accelerator = Accelerator(cpu=True)
     for task in ("intersect", "cyclic_sum"):
-        data = load_task_tensors(task, n=10, size=300, seed=0)
+        data = task_tensors(load_task(task, n=10, size=300, seed=0))
         loader = accelerator.prepare(eval_loader(data, "validation", batch_size=8))
-        single = evaluate(accelerator, model, task, loader)
+        single = evaluate(accelerator, model, task, loader, data.task.metrics)
         assert single == pytest.approx(metrics["final"][task]["validation"], abs=1e-5)

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from asen_fm.training.sampling import MultiTaskSampler, task_probabilities
+from asen_fm.training.data import MultiTaskSampler, task_probabilities
+
+
+def _draw(sampler: MultiTaskSampler) -> tuple[str, np.ndarray]:
+    task = sampler.next_task()
+    return task, sampler.next_rows(task)
 
 
 def test_probabilities_balanced_and_proportional() -> None:
@@ -20,11 +25,10 @@ def test_probabilities_balanced_and_proportional() -> None:
 
 def test_every_row_once_per_epoch_even_across_epoch_boundaries() -> None:
     sampler = MultiTaskSampler({"only": 10}, batch_size=4, seed=3)
-    rows = np.concatenate([sampler.next()[1] for _ in range(5)])  # 20 rows = exactly 2 epochs
+    rows = np.concatenate([sampler.next_rows("only") for _ in range(5)])  # 20 rows = exactly 2 epochs
     assert sorted(rows[:10]) == list(range(10))
     assert sorted(rows[10:]) == list(range(10))
     assert not np.array_equal(rows[:10], rows[10:])  # each epoch is reshuffled
-    assert sampler.epochs_done() == {"only": 2.0}
 
 
 def test_ranks_take_disjoint_slices_of_one_global_batch() -> None:
@@ -32,8 +36,8 @@ def test_ranks_take_disjoint_slices_of_one_global_batch() -> None:
     single = MultiTaskSampler(sizes, batch_size=8, seed=1, num_processes=1)
     ranks = [MultiTaskSampler(sizes, batch_size=4, seed=1, num_processes=2, process_index=r) for r in (0, 1)]
     for _ in range(30):
-        task, rows = single.next()
-        (task0, rows0), (task1, rows1) = (r.next() for r in ranks)
+        task, rows = _draw(single)
+        (task0, rows0), (task1, rows1) = (_draw(r) for r in ranks)
         assert task0 == task1 == task
         assert np.array_equal(np.concatenate([rows0, rows1]), rows)
 
@@ -42,7 +46,7 @@ def test_ranks_take_disjoint_slices_of_one_global_batch() -> None:
 def test_task_frequencies_follow_the_weighting(weighting: str) -> None:
     sizes = {"a": 100, "b": 300}
     sampler = MultiTaskSampler(sizes, batch_size=2, seed=0, weighting=weighting)
-    draws = [sampler.next()[0] for _ in range(4000)]
+    draws = [sampler.next_task() for _ in range(4000)]
     expected = task_probabilities(sizes, weighting)["a"]
     share = draws.count("a") / len(draws)
     assert abs(share - expected) < 4 * np.sqrt(expected * (1 - expected) / len(draws))
@@ -52,7 +56,7 @@ def test_task_and_rows_can_be_drawn_separately() -> None:
     sizes = {"a": 20, "b": 30}
     together, apart = (MultiTaskSampler(sizes, batch_size=3, seed=2) for _ in range(2))
     for _ in range(10):
-        task, rows = together.next()
+        task, rows = _draw(together)
         assert apart.next_task() == task
         assert np.array_equal(apart.next_rows(task), rows)
     extra = apart.next_rows("a")  # more rows of one task without a new draw, as for accumulation
@@ -63,12 +67,12 @@ def test_state_dict_continues_the_same_sequence() -> None:
     sizes = {"a": 13, "b": 29, "c": 7}
     straight = MultiTaskSampler(sizes, batch_size=5, seed=9)
     for _ in range(11):
-        straight.next()
+        _draw(straight)
     state = straight.state_dict()
     resumed = MultiTaskSampler(sizes, batch_size=5, seed=9)
     resumed.load_state_dict(state)
     for _ in range(20):
-        (t1, r1), (t2, r2) = straight.next(), resumed.next()
+        (t1, r1), (t2, r2) = _draw(straight), _draw(resumed)
         assert t1 == t2 and np.array_equal(r1, r2)
     assert resumed.draws == straight.draws == 31
 
