@@ -1,4 +1,4 @@
-"""``asen data build|show|list``: write a task's DatasetDict to disk, or print examples and its group."""
+"""``asen data build|show|list``: write a built-in task as a task folder, or print examples and its group."""
 
 from __future__ import annotations
 
@@ -41,13 +41,13 @@ def _add_task_arguments(parser: argparse.ArgumentParser) -> None:
 
 def register(subparsers: Any) -> None:
     """Add the ``data`` command and its ``build``, ``show`` and ``list`` subcommands."""
-    parser = subparsers.add_parser("data", help="synthetic symmetry tasks as Hugging Face datasets")
+    parser = subparsers.add_parser("data", help="built-in symmetry tasks as task folders (Task.load)")
     commands = parser.add_subparsers(dest="data_command", required=True)
 
-    build = commands.add_parser("build", help="generate a task and save it with save_to_disk")
+    build = commands.add_parser("build", help="generate a task and save it as a task folder (data + card)")
     _add_task_arguments(build)
     build.add_argument("--size", type=int, default=None, help="number of examples (default: the task's)")
-    build.add_argument("--out", required=True, help="output folder for DatasetDict.save_to_disk")
+    build.add_argument("--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)")
     build.set_defaults(func=run_build)
 
     show = commands.add_parser("show", help="print a few examples, the group and its orbit counts")
@@ -62,13 +62,13 @@ def register(subparsers: Any) -> None:
 def run_build(args: argparse.Namespace) -> int:
     """Generate the task and write it to ``args.out``."""
     try:
-        dataset = load_task(
+        task = load_task(
             args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
         )
+        task.save(args.out)
     except (KeyError, ValueError) as err:
         raise SystemExit(f"asen data build: {err.args[0] if err.args else err}") from None
-    dataset.save_to_disk(args.out)
-    counts = ", ".join(f"{split} {len(rows)}" for split, rows in dataset.items())
+    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
     print(f"wrote {args.task} ({counts}) to {args.out}")
     return 0
 

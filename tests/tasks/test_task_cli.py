@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import datasets
 import pytest
 
 from asen_fm.cli import main
-from asen_fm.tasks import TASKS, load_task, read_task_info
+from asen_fm.tasks import TASKS, Task, load_task
 
 
-def test_build_writes_a_loadable_dataset_dict(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_build_writes_a_loadable_task_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     out = tmp_path / "pal"
     argv = ["data", "build", "palindrome", "--n", "9", "--size", "40", "--seed", "5", "--param", "k=4"]
     assert main(argv + ["--group", "trivial", "--out", str(out)]) == 0
     assert "train 28, validation 6, test 6" in capsys.readouterr().out
-    loaded = datasets.load_from_disk(str(out))
-    info = read_task_info(loaded)
-    assert (info["task"], info["n"], info["params"]["k"], info["group"]) == ("palindrome", 9, 4, "trivial(9)")
+    loaded = Task.load(out)
+    info = loaded.source
+    assert (info["task"], info["n"], info["params"]["k"], loaded.symmetry) == ("palindrome", 9, 4, "trivial(9)")
     direct = load_task("palindrome", n=9, size=40, seed=5, k=4)
-    for split in direct:
-        assert loaded[split].data.table.equals(direct[split].data.table)
+    for split in direct.data:
+        assert loaded.data[split].data.table.equals(direct.data[split].data.table)
 
 
 def test_show_prints_group_orbits_and_labelled_examples(capsys: pytest.CaptureFixture) -> None:

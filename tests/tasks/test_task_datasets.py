@@ -1,4 +1,4 @@
-"""``load_task``: splits, determinism, column types, label balance, metadata, and clear errors."""
+"""``load_task``: splits, determinism, column types, label balance, the card, and clear errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from asen_fm.symmetry import PermGroup
-from asen_fm.tasks import EQUIVARIANT_TASKS, INVARIANT_TASKS, TASKS, load_task, read_task_info, task_group
+from asen_fm.tasks import EQUIVARIANT_TASKS, INVARIANT_TASKS, TASKS, Task, load_task, task_group
 from asen_fm.tasks.palindrome import palindromic_windows
 
 
@@ -16,6 +16,10 @@ def _column(split, name: str) -> np.ndarray:
     if hasattr(column, "flatten"):
         return column.flatten().to_numpy().reshape(len(split), -1)
     return column.to_numpy()
+
+
+def _data(*args, **kwargs):
+    return load_task(*args, **kwargs).data
 
 
 def _arrays(split) -> tuple[np.ndarray, np.ndarray]:
@@ -36,7 +40,7 @@ def test_registry_partitions_tasks_by_head() -> None:
 @pytest.mark.parametrize("name", list(TASKS))
 def test_default_splits_columns_and_vocabulary(name: str) -> None:
     spec = TASKS[name]
-    ds = load_task(name)
+    ds = _data(name)
     expected = {"train": 1750, "validation": 375, "test": 375}
     if spec.head == "sequence":
         expected = {"train": 5600, "validation": 1200, "test": 1200}  # 8000 = 1 unit of the paper
@@ -53,7 +57,7 @@ def test_default_splits_columns_and_vocabulary(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["intersect", "detect_capital"])
 def test_same_seed_same_bytes_other_seed_other_data(name: str) -> None:
-    first, again, other = load_task(name, seed=3), load_task(name, seed=3), load_task(name, seed=4)
+    first, again, other = _data(name, seed=3), _data(name, seed=3), _data(name, seed=4)
     for split in first:
         assert first[split].data.table.equals(again[split].data.table)
         assert first[split]._fingerprint == again[split]._fingerprint
@@ -61,32 +65,32 @@ def test_same_seed_same_bytes_other_seed_other_data(name: str) -> None:
 
 
 def test_tasks_draw_independent_streams() -> None:
-    a, _ = _arrays(load_task("intersect", size=100)["train"])
-    b, _ = _arrays(load_task("cyclic_sum", size=100)["train"])
+    a, _ = _arrays(_data("intersect", size=100)["train"])
+    b, _ = _arrays(_data("cyclic_sum", size=100)["train"])
     assert not np.array_equal(a, b)
 
 
 def test_short_sequences_with_matching_parameters() -> None:
-    ds = load_task("palindrome", n=2, k=2, size=20)  # below the default k = 3, fine for k = 2
+    ds = _data("palindrome", n=2, k=2, size=20)  # below the default k = 3, fine for k = 2
     assert read_task_info(ds)["group"] == "reversal(2)"
     assert task_group("cyclic_sum", 4, c=2).order() == 8
 
 
 def test_size_and_split_rounding() -> None:
-    ds = load_task("palindrome", size=101)
+    ds = _data("palindrome", size=101)
     assert [len(ds[s]) for s in ("train", "validation", "test")] == [71, 15, 15]
     with pytest.raises(ValueError, match="too small"):
-        load_task("palindrome", size=6)
+        _data("palindrome", size=6)
 
 
 def test_label_balance() -> None:
-    _, y = _arrays(load_task("intersect")["train"])
+    _, y = _arrays(_data("intersect")["train"])
     assert 0.45 < y.mean() < 0.65  # 1 - (6/7)^5 = 0.54 of positions see their token in the other half
     for name in ("palindrome", "has_palindrome", "detect_capital", "permutation_sign"):
-        _, y = _arrays(load_task(name)["train"])
+        _, y = _arrays(_data(name)["train"])
         rows = y.reshape(len(y), -1).any(axis=1)
         assert 0.45 < rows.mean() < 0.55, name
-    _, y = _arrays(load_task("longest_palindrome")["train"])
+    _, y = _arrays(_data("longest_palindrome")["train"])
     assert len(np.unique(y)) >= 4  # the regression target is spread, not a constant
 
 
@@ -95,7 +99,7 @@ def test_label_balance() -> None:
 )
 def test_palindrome_negatives_have_none_and_positives_have_one(name: str, params: dict) -> None:
     spec = TASKS[name]
-    x, y = _arrays(load_task(name, **params)["train"])
+    x, y = _arrays(_data(name, **params)["train"])
     k = spec.resolve_params(**params)["k"]
     has = palindromic_windows(x, k).any(axis=1)
     np.testing.assert_array_equal(has, y.reshape(len(y), -1).any(axis=1))
@@ -105,35 +109,35 @@ def test_palindrome_negatives_have_none_and_positives_have_one(name: str, params
 
 @pytest.mark.parametrize("name,c", [("cyclic_sum", 3), ("cyclic_sum", 5), ("cyclic_alt_sum", 4)])
 def test_cyclic_windows_are_unique(name: str, c: int) -> None:
-    _, y = _arrays(load_task(name, c=c)["train"])
+    _, y = _arrays(_data(name, c=c)["train"])
     assert (y.sum(axis=1) == c).all()  # exactly one best window: ties were resampled
 
 
-def test_metadata_round_trips_and_group_override() -> None:
-    ds = load_task("palindrome", n=9, size=50, seed=2, k=4)
-    info = read_task_info(ds)
-    assert info["task"] == "palindrome" and info["n"] == 9 and info["seed"] == 2
-    assert info["params"] == {"k": 4, "num_values": 7}
-    assert info["group"] == info["task_group"] == "reversal(9)"
-    assert (info["head"], info["num_labels"], info["vocab_size"]) == ("token", 2, 7)
-    assert [read_task_info(ds[s])["split"] for s in ds] == ["train", "validation", "test"]
+def test_card_records_the_task_and_the_group_override(tmp_path) -> None:
+    task = load_task("palindrome", n=9, size=50, seed=2, k=4)
+    card = task.card()
+    assert card["source"] == {
+        "task": "palindrome", "n": 9, "size": 50, "seed": 2, "params": {"k": 4, "num_values": 7},
+        "task_group": "reversal(9)",
+    }
+    assert (card["symmetry"], card["head"], card["num_labels"], card["vocab_size"]) == ("reversal(9)", "token", 2, 7)
+    assert (card["problem_type"], card["loss"], card["metrics"]) == (
+        "single_label_classification", "ce", ["accuracy", "sequence_accuracy"]
+    )
+    assert card["description"] == TASKS["palindrome"].description
+    assert all(not split.info.description for split in task.data.values())  # no JSON hidden in the info
+    assert Task.load(task.save(tmp_path / "pal")).card() == card
 
     baseline = load_task("palindrome", n=9, size=50, seed=2, k=4, group="trivial")
-    assert read_task_info(baseline)["group"] == "trivial(9)"
-    assert baseline["train"].data.table.equals(ds["train"].data.table)  # the group never changes the data
-    assert read_task_info(load_task("intersect", size=20, group="dihedral(10)"))["group"] == "dihedral(10)"
-    numpy_ints = read_task_info(load_task("intersect", n=np.int64(6), size=np.int64(20), seed=np.int64(1)))
+    assert baseline.symmetry == "trivial(9)" and baseline.source["task_group"] == "reversal(9)"
+    assert baseline.data["train"].data.table.equals(task.data["train"].data.table)  # the group never changes the data
+    assert load_task("intersect", size=20, group="dihedral(10)").symmetry == "dihedral(10)"
+    numpy_ints = load_task("intersect", n=np.int64(6), size=np.int64(20), seed=np.int64(1)).source
     assert (numpy_ints["n"], numpy_ints["size"], numpy_ints["seed"]) == (6, 20, 1)
     custom = PermGroup.parse("cyclic(10)")
     assert task_group("intersect", 10, custom) is custom
     assert task_group("cyclic_sum", 10).order() == 20
-
-
-def test_read_task_info_rejects_foreign_datasets() -> None:
-    import datasets
-
-    with pytest.raises(ValueError, match="load_task"):
-        read_task_info(datasets.Dataset.from_dict({"x": [1]}))
+    assert load_task("intersect_size", size=20).metrics == ("mae", "mse")
 
 
 @pytest.mark.parametrize(
