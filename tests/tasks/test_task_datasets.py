@@ -71,8 +71,8 @@ def test_tasks_draw_independent_streams() -> None:
 
 
 def test_short_sequences_with_matching_parameters() -> None:
-    ds = _data("palindrome", n=2, k=2, size=20)  # below the default k = 3, fine for k = 2
-    assert read_task_info(ds)["group"] == "reversal(2)"
+    task = load_task("palindrome", n=2, k=2, size=20)  # below the default k = 3, fine for k = 2
+    assert task.symmetry == "reversal(2)" and task.n == 2
     assert task_group("cyclic_sum", 4, c=2).order() == 8
 
 
