@@ -480,9 +480,9 @@ def _infer_vocab_size(data: datasets.DatasetDict) -> int:
     if "input_ids" not in data["train"].column_names:
         return 0
     top = 0
-    for split in data.values():
+    for name, split in data.items():
         if "input_ids" in split.column_names and len(split):
-            ids = _stack("input_ids", "input_ids", split.with_format("numpy")["input_ids"])
+            ids = _stack(name, "input_ids", split.with_format("numpy")["input_ids"])
             top = max(top, int(ids.max()) + 1)
     return top
 

@@ -250,7 +250,7 @@ def moving_average(values: list[float], window: int) -> np.ndarray:
 def plot_curves(
     history: TrainingHistory, path: str | os.PathLike, *, title: str = "", smooth: int = 20
 ) -> Path:
-    """Write a two-panel PNG: training loss per task; validation metric per task (accuracy or L1)."""
+    """Write a two-panel PNG: training loss per task; validation metric per task (its first card metric)."""
     tasks = list(dict.fromkeys(row["task"] for row in history.train + history.eval))
     fig, (ax_train, ax_eval) = plt.subplots(1, 2, figsize=(11, 4))
     for task in tasks:
@@ -264,7 +264,8 @@ def plot_curves(
         rows = [r for r in history.eval if r["task"] == task and r["split"] == "validation"]
         if not rows:
             continue
-        key = "sequence_accuracy" if "sequence_accuracy" in rows[0] else "l1" if "l1" in rows[0] else "loss"
+        metrics = [k for k in rows[0] if k not in ("step", "task", "split", "loss")]
+        key = "sequence_accuracy" if "sequence_accuracy" in metrics else (metrics or ["loss"])[0]
         ax_eval.plot([r["step"] for r in rows], [r[key] for r in rows], marker="o", label=f"{task}: {key}")
     ax_eval.set(xlabel="optimizer step", ylabel="validation metric", title="evaluation")
     for ax in (ax_train, ax_eval):
