@@ -17,11 +17,12 @@ import pytest
 from accelerate import Accelerator
 
 from asen_fm import AsenForMultiTask
-from asen_fm.tasks import load_task
+from asen_fm.tasks import Task, load_task
 from asen_fm.training.data import task_tensors
 from asen_fm.training.evaluation import eval_loader, evaluate
 
-from .conftest import REPO, TINY
+from .conftest import REPO, TINY, graph_symmetries_supported
+from .test_own_data import make_task
 
 
 def _free_port() -> int:
@@ -32,16 +33,18 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
+    """Two built-in token tasks plus a task folder of one's own (node features, vector targets)."""
     out = tmp_path / "ddp"
+    folder = make_task(tmp_path / "ring", graph=graph_symmetries_supported())
     command = [
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
         "--main_process_port", str(_free_port()),
-        str(REPO / "pretrain" / "pretrain.py"), *TINY, "--tasks", "intersect,cyclic_sum", "--size", "300",
+        str(REPO / "pretrain" / "pretrain.py"), *TINY, "--tasks", f"intersect,cyclic_sum,ring={folder}", "--size", "300",
         "--batch_size", "8", "--grad_accum", "2", "--max_steps", "24", "--lr", "3e-3", "--eval_every", "12",
         "--eval_batch_size", "8", "--save_every", "12", "--dump_checksums", "--output_dir", str(out),
     ]  # fmt: skip
-    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "ACCELERATE_USE_CPU": "1", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
@@ -54,7 +57,7 @@ def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
 
     def validation_loss(step: int) -> float:
         rows = [r for r in metrics["eval"] if r["step"] == step and r["split"] == "validation"]
-        assert len(rows) == 2
+        assert len(rows) == 3
         return sum(r["loss"] for r in rows) / len(rows)
 
     assert validation_loss(24) < validation_loss(0)
@@ -68,8 +71,9 @@ def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
     # (45 validation rows in batches of 8 per rank: gather_for_metrics must drop the padding duplicates).
     model = AsenForMultiTask.from_pretrained(out / "model")
     accelerator = Accelerator(cpu=True)
-    for task in ("intersect", "cyclic_sum"):
-        data = task_tensors(load_task(task, n=10, size=300, seed=0))
+    for task in ("intersect", "cyclic_sum", "ring"):
+        loaded = Task.load(folder) if task == "ring" else load_task(task, n=10, size=300, seed=0)
+        data = task_tensors(loaded, task)
         loader = accelerator.prepare(eval_loader(data, "validation", batch_size=8))
         single = evaluate(accelerator, model, task, loader, data.task.metrics)
         assert single == pytest.approx(metrics["final"][task]["validation"], abs=1e-5)
