@@ -8,7 +8,7 @@ goes to ``<output_dir>/model``.
 ``metrics.json`` (schema ``asen-fm/train-metrics/v1``), written by the main process into the output folder:
 
     schema, script ("pretrain" | "finetune"), config (every command-line field),
-    code {package_version, git_commit, git_dirty}  (the code the run ran at),
+    code {package_version, git_commit, git_dirty, source_sha256}  (the code the run ran at),
     world_size, mixed_precision, device,
     model_dir (the save_pretrained folder), curves_png,
     tasks: {task: {group, symmetry, symmetry_entry, head, problem_type, loss, metrics, n, train_rows,
@@ -288,12 +288,27 @@ CURVES_PNG = "curves.png"
 METRICS_JSON = "metrics.json"
 
 
+def source_digest() -> str:
+    """SHA-256 over the training code's source (the package and the two scripts), path by path."""
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "asen_fm").rglob("*.py"))
+    files += [root / "pretrain" / "pretrain.py", root / "finetune" / "finetune.py"]
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def code_version() -> dict[str, Any]:
-    """The package version and, in a git checkout, the commit and whether the tree had local changes."""
+    """What code a run ran: package version, git commit and dirtiness, and ``source_sha256`` (exact)."""
     from asen_fm import __version__
 
     root = Path(__file__).resolve().parents[2]
-    facts: dict[str, Any] = {"package_version": __version__, "git_commit": None, "git_dirty": None}
+    facts: dict[str, Any] = {
+        "package_version": __version__, "git_commit": None, "git_dirty": None, "source_sha256": source_digest(),
+    }  # fmt: skip
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True

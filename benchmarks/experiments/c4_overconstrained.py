@@ -53,7 +53,7 @@ def memorization_bound(task: str, n: int, size: int, seed: int) -> dict[str, flo
     """
     from asen_fm.tasks import load_task
 
-    data = load_task(task, n=n, size=size, seed=seed)
+    data = load_task(task, n=n, size=size, seed=seed).data
     seen = {tuple(row) for row in data["train"]["input_ids"]}
     test = [tuple(row) for row in data["test"]["input_ids"]]
     overlap = sum(row in seen for row in test) / len(test)

@@ -29,7 +29,7 @@ def best_constant(task: str, size: int, seed: int = 0) -> float:
     """Test sequence accuracy of the best constant output: the share of the most common label vector."""
     from asen_fm.tasks import load_task
 
-    labels = np.asarray(load_task(task, size=size, seed=seed)["test"]["labels"])
+    labels = np.asarray(load_task(task, size=size, seed=seed).data["test"]["labels"])
     _, counts = np.unique(labels, axis=0, return_counts=True)
     return float(counts.max() / len(labels))
 

@@ -43,7 +43,7 @@ def median_baseline(task: str, size: int, seed: int) -> float:
     """Test L1 of predicting the median training label (a constant): the floor a model must beat."""
     from asen_fm.tasks import load_task
 
-    data = load_task(task, size=size, seed=seed)
+    data = load_task(task, size=size, seed=seed).data
     median = float(np.median(np.asarray(data["train"]["labels"], dtype=float)))
     return float(np.abs(np.asarray(data["test"]["labels"], dtype=float) - median).mean())
 

@@ -43,7 +43,7 @@ def test_parse_experiment_records_the_command_and_separates_smoke_results(tmp_pa
 
 
 def test_to_argv_round_trips_through_the_training_flag_parser() -> None:
-    from asen_fm.training.flags import parse_config
+    from asen_fm.training.scripts import parse_flags
 
     finetune = runner.load_script("finetune")
     flags = {
@@ -53,7 +53,7 @@ def test_to_argv_round_trips_through_the_training_flag_parser() -> None:
         "from_scratch": True,
         "backbone_lr_scale": None,
     }
-    parsed = parse_config(finetune.FinetuneConfig, runner.to_argv(flags))
+    parsed = parse_flags(finetune.FinetuneConfig, runner.to_argv(flags), "")
     assert (parsed.task, parsed.max_steps, parsed.lr, parsed.from_scratch) == ("intersect", 7, 0.002, True)
     assert parsed.backbone_lr_scale is None
 
@@ -99,6 +99,37 @@ def test_train_reuses_a_finished_run_only_with_identical_flags(tmp_path) -> None
         runner._train_locked("finetune", flags, tmp_path / "run")  # "the other process"
     waiter.join(timeout=60)
     assert not waiter.is_alive() and done["record"].reused and done["record"].payload["steps"] == 2
+
+    # Same flags, other code: stale. Retrained by default; read back and marked with --reuse-stale.
+    metrics = tmp_path / "run" / "metrics.json"
+    saved = json.loads(metrics.read_text())
+    assert saved["code"]["source_sha256"] == runner.current_source()
+    metrics.write_text(json.dumps({**saved, "code": {**saved["code"], "source_sha256": "older"}}))
+    retrained = runner.train("finetune", flags, tmp_path / "run")
+    assert not retrained.reused and not retrained.stale
+    metrics.write_text(json.dumps({key: value for key, value in saved.items() if key != "code"}))
+    try:
+        runner.allow_stale_runs(True)
+        stale = runner.train("finetune", flags, tmp_path / "run")
+    finally:
+        runner.allow_stale_runs(False)
+    assert stale.reused and stale.stale and stale.payload["stale"] is True
+
+
+def test_stale_runs_are_marked_in_every_table(tmp_path) -> None:
+    from expkit.report import Clock, write_results
+
+    exp = settings.parse_experiment("fig5_multitask", ["--smoke", "--results_dir", str(tmp_path), "--reuse-stale"])
+    assert exp.reuse_stale and exp.command.endswith("--reuse-stale")
+    runner.allow_stale_runs(False)  # parse_experiment switched it on for this process
+    runs = [{"wall_seconds": 1.0, "stale": True}, {"wall_seconds": 2.0}]
+    table = Table("t", ["a"], [[1]], note="mean of 3 seeds")
+    path = write_results(exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs)
+    written = json.loads(path.read_text())
+    assert written["stale_run_count"] == 1
+    assert written["tables"][0]["note"].startswith("STALE: 1 of the 2 runs") and "mean of 3 seeds" in written["tables"][0]["note"]
+    fresh = write_results(exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs[1:])
+    assert json.loads(fresh.read_text())["tables"][0]["note"] == "mean of 3 seeds"
 
 
 def test_reverse_takes_the_runs_last_first(tmp_path) -> None:

@@ -5,6 +5,7 @@ Schema ``asen-fm/experiment-results/v1``; ``benchmarks/build_results.py`` render
     experiment, title, mode, command, hardware, finished_utc, settings, model, optimizer,
     wall_seconds      this invocation (small when finished runs were reused),
     run_count, run_wall_seconds   the training runs behind the tables, the sum of their measured wall times,
+    stale_run_count   runs reused from other code (``--reuse-stale``); when > 0 every table note says so,
     tables:   [{"title", "columns": [str], "rows": [[str | number]], "note"}]
     plots:    [PNG file names next to results.json]
     findings: [one-line statements computed from the numbers, e.g. "trivial beats the group at 50 rows"]
@@ -19,7 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from asen_fm.training.runtime import write_json
+from asen_fm.training.outputs import write_json
 from expkit.settings import Experiment, hardware
 
 SCHEMA = "asen-fm/experiment-results/v1"
@@ -78,6 +79,10 @@ def write_results(
     for plot in plots:
         if Path(plot).parent.resolve() != exp.results_dir.resolve():
             raise ValueError(f"plot {plot} must be saved in {exp.results_dir}")
+    stale = sum(1 for run in runs if run.get("stale"))
+    if stale:
+        mark = f"STALE: {stale} of the {len(runs)} runs behind this table were trained by other code (--reuse-stale)."
+        tables = [Table(t.title, t.columns, t.rows, f"{mark} {t.note}".strip()) for t in tables]
     payload = {
         "schema": SCHEMA,
         "experiment": exp.name,
@@ -89,6 +94,7 @@ def write_results(
         "wall_seconds": round(clock.seconds(), 1),
         "run_count": len(runs),
         "run_wall_seconds": round(sum(float(run["wall_seconds"]) for run in runs), 1),
+        "stale_run_count": stale,
         "settings": exp.settings,
         "model": exp.model,
         "optimizer": exp.optimizer,

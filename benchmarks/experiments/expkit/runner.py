@@ -3,7 +3,10 @@
 The experiments never train by themselves: every run goes through the package's scripts (same loop,
 evaluation and metrics JSON as a user gets). Calling ``main(argv)`` in-process saves the ~20 s interpreter
 start-up per run that a subprocess would cost. A run whose ``metrics.json`` already exists with the same
-flags is read back instead of retrained, so an interrupted experiment resumes where it stopped. Each run
+flags and the same code (``code.source_sha256``: the package and scripts, byte for byte) is read back
+instead of retrained, so an interrupted experiment resumes where it stopped. A finished run with the same
+flags but other (or unrecorded) code is *stale*: it is retrained, unless the experiment runs with
+``--reuse-stale``; then it is read back with ``stale=True`` and the results' tables say so. Each run
 holds an exclusive lock on its folder while it trains, so a second process of the same experiment started
 with ``--reverse`` shares the work: it waits for a run the first is training and then reads it back.
 """
@@ -46,6 +49,7 @@ class RunRecord:
     output_dir: Path
     warnings: list[str] = field(default_factory=list)
     reused: bool = False
+    stale: bool = False
 
     @property
     def model_dir(self) -> Path:
@@ -69,14 +73,12 @@ def load_script(script: str) -> ModuleType:
 
 
 def to_argv(flags: dict[str, Any]) -> list[str]:
-    """``{"max_steps": 100, "from_scratch": True}`` -> ``["--max_steps", "100", "--from_scratch"]``."""
+    """``{"max_steps": 100, "from_scratch": True}`` -> ``["--max_steps", "100", "--from_scratch", "true"]``."""
     argv: list[str] = []
     for key, value in flags.items():
         if isinstance(value, bool):
-            argv.append(f"--{key}" if value else f"--no-{key}")
-        elif value is None:
-            argv += [f"--{key}", "none"]
-        else:
+            argv += [f"--{key}", str(value).lower()]
+        elif value is not None:  # None: the script's default
             argv += [f"--{key}", str(value)]
     return argv
 
@@ -98,6 +100,23 @@ def scratch_config_dir(model: dict[str, Any], root: Path) -> Path:
     if not (folder / "config.json").exists():
         AsenConfig(**model).save_pretrained(folder)
     return folder
+
+
+# Whether finished runs trained by other code may be reused (``--reuse-stale``); set by ``parse_experiment``.
+_REUSE_STALE = {"enabled": False}
+
+
+def allow_stale_runs(enabled: bool) -> None:
+    """Reuse (True) or retrain (False, the default) finished runs whose code differs from this checkout's."""
+    _REUSE_STALE["enabled"] = bool(enabled)
+
+
+@cache
+def current_source() -> str:
+    """``source_sha256`` of this checkout (computed once per process)."""
+    from asen_fm.training.outputs import source_digest
+
+    return source_digest()
 
 
 def _same_flags(saved: dict[str, Any], flags: dict[str, Any]) -> bool:
@@ -128,12 +147,18 @@ def _train_locked(script: str, flags: dict[str, Any], output_dir: Path) -> RunRe
     if metrics.exists() and caught_file.exists():
         saved = json.loads(metrics.read_text())
         if _same_flags(saved.get("config", {}), flags):
-            return RunRecord(saved, output_dir, json.loads(caught_file.read_text()), reused=True)
+            same_code = saved.get("code", {}).get("source_sha256") == current_source()
+            if same_code or _REUSE_STALE["enabled"]:
+                caught = json.loads(caught_file.read_text())
+                if not same_code:
+                    saved = {**saved, "stale": True}
+                return RunRecord(saved, output_dir, caught, reused=True, stale=not same_code)
     module = load_script(script)
     _reset_accelerate()
+    argv = to_argv({**flags, "output_dir": str(output_dir), "overwrite_output_dir": True})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        payload = module.main(to_argv({**flags, "output_dir": str(output_dir)}))
+        payload = module.main(argv)
     _reset_accelerate()
     messages = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
     caught_file.write_text(json.dumps(messages, indent=2) + "\n")  # written last: marks the run complete

@@ -4,9 +4,10 @@ An experiment config holds ``"smoke"`` and ``"full"`` objects with the same keys
 merged with the common sections. The command line of every experiment script is the same:
 
     python benchmarks/experiments/<experiment>.py --smoke | --full [--runs_dir DIR] [--results_dir DIR]
-                                                  [--reverse]
+                                                  [--reverse] [--reuse-stale]
 
-``--reverse`` takes the runs last-first: a second process started with it shares an experiment's runs with
+``--reuse-stale`` reads back finished runs trained by other code (their tables are marked stale) instead
+of retraining them. ``--reverse`` takes the runs last-first: a second process started with it shares an experiment's runs with
 a first one (each run folder is locked while it trains), and both end with the same complete results.
 """
 
@@ -46,6 +47,7 @@ class Experiment:
     results_dir: Path
     command: str
     reverse: bool = False
+    reuse_stale: bool = False
 
     @property
     def smoke(self) -> bool:
@@ -97,13 +99,25 @@ def parse_experiment(name: str, argv: list[str] | None = None, description: str 
     parser.add_argument(
         "--reverse", action="store_true", help="take the runs last-first (a second process sharing the work)"
     )
+    parser.add_argument(
+        "--reuse-stale",
+        "--reuse_stale",
+        dest="reuse_stale",
+        action="store_true",
+        help="reuse finished runs of other code versions (marked stale in the tables) instead of retraining",
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    from expkit.runner import allow_stale_runs  # runner imports this module: import it late
+
+    allow_stale_runs(args.reuse_stale)
     loaded = load_settings(name, args.mode)
     shown = ["python", f"benchmarks/experiments/{name}.py", f"--{args.mode}"]
     if args.runs_dir != DEFAULT_RUNS:
         shown += ["--runs_dir", str(args.runs_dir)]
     if args.results_dir != DEFAULT_RESULTS:
         shown += ["--results_dir", str(args.results_dir)]
+    if args.reuse_stale:
+        shown += ["--reuse-stale"]
     return Experiment(
         name=name,
         mode=args.mode,
@@ -115,6 +129,7 @@ def parse_experiment(name: str, argv: list[str] | None = None, description: str 
         results_dir=Path(args.results_dir) / name / ("smoke" if args.mode == "smoke" else ""),
         command="OMP_NUM_THREADS=1 " + shlex.join(shown),
         reverse=args.reverse,
+        reuse_stale=args.reuse_stale,
     )
 
 
