@@ -34,7 +34,8 @@ from torch import nn  # noqa: E402
 from tqdm.auto import tqdm  # noqa: E402
 
 from asen_fm import AsenConfig, AsenForMultiTask  # noqa: E402
-from asen_fm.training.data import TaskTensors, load_task_tensors  # noqa: E402
+from asen_fm.tasks import load_task  # noqa: E402
+from asen_fm.training.data import TaskData, task_tensors  # noqa: E402
 from asen_fm.training.loop import LoopSettings, run_training  # noqa: E402
 from asen_fm.training.optim import build_optimizer, build_scheduler  # noqa: E402
 
@@ -61,7 +62,7 @@ class PlainEncoder(nn.Module):
         return self.head(self.norm(self.encoder(self.embed(input_ids))))
 
 
-def asen_model(task: TaskTensors) -> AsenForMultiTask:
+def asen_model(task: TaskData) -> AsenForMultiTask:
     config = AsenConfig(
         vocab_size=VOCAB, hidden_size=HIDDEN, num_hidden_layers=LAYERS, num_attention_heads=HEADS,
         intermediate_size=FFN, hidden_dropout_prob=0.1,
@@ -71,7 +72,7 @@ def asen_model(task: TaskTensors) -> AsenForMultiTask:
     return model
 
 
-def bare_loop_times(model: nn.Module, loss_of: Callable, task: TaskTensors, steps: int) -> list[float]:
+def bare_loop_times(model: nn.Module, loss_of: Callable, task: TaskData, steps: int) -> list[float]:
     """Seconds per step of: batch -> forward -> loss -> backward -> clip -> AdamW -> schedule."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01, fused=True)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
@@ -102,7 +103,7 @@ def asen_loss(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return model(input_ids=batch["input_ids"], task="intersect", labels=batch["labels"]).loss
 
 
-def pretrain_loop_times(accelerator: Accelerator, task: TaskTensors, steps: int, workdir: str) -> list[float]:
+def pretrain_loop_times(accelerator: Accelerator, task: TaskData, steps: int, workdir: str) -> list[float]:
     """Per-step seconds of ``run_training`` itself (evaluation and saving excluded by construction)."""
     model = asen_model(task)
     rates = dict.fromkeys(("backbone", "symmetry", "embeddings", "heads"), 1e-3)
@@ -126,7 +127,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per variant per round")
     args = parser.parse_args()
     torch.manual_seed(0)
-    task = load_task_tensors("intersect", n=N, size=2500, seed=0)
+    task = task_tensors(load_task("intersect", n=N, size=2500, seed=0))
     accelerator = Accelerator(cpu=True)
     variants: dict[str, Callable[[], list[float]]] = {
         "plain nn.TransformerEncoder, bare loop": lambda: bare_loop_times(

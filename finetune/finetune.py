@@ -59,13 +59,17 @@ class FinetuneConfig(TrainingFlags):
         default="", metadata={"help": "[NAME=]SOURCE: a built-in task, a task folder or a Hub dataset id"}
     )
     group: str = field(default="", metadata={"help": "group replacing the task's own, e.g. 'trivial'"})
-    head_name: str = field(default="", metadata={"help": "name of the new head and symmetry (default: the task's)"})
+    head_name: str = field(
+        default="", metadata={"help": "name of the new head and symmetry (default: the task's)"}
+    )
     from_scratch: bool = field(
         default=False, metadata={"help": "a fresh model with the pretrained config's sizes instead"}
     )
     # data
     n: int = field(default=0, metadata={"help": "length of a built-in task (0: the task's default)"})
-    size: int = field(default=0, metadata={"help": "examples of a built-in task, split 70/15/15 (0: default)"})
+    size: int = field(
+        default=0, metadata={"help": "examples of a built-in task, split 70/15/15 (0: default)"}
+    )
     train_size: int = field(default=0, metadata={"help": "training rows kept, e.g. 375 (0: all)"})
     data_seed: int = field(default=0, metadata={"help": "seed of a built-in task's data"})
 
@@ -87,7 +91,7 @@ class FinetuneConfig(TrainingFlags):
 
 
 def fresh_model_like(pretrained: AsenConfig) -> AsenForMultiTask:
-    """A randomly initialised multi-task model with every setting of ``pretrained`` but no symmetries or tasks."""
+    """A freshly initialised multi-task model with every setting of ``pretrained``, no symmetries or tasks."""
     settings = pretrained.to_dict()
     for key in ("symmetries", "tasks", "architectures", "auto_map", "transformers_version", "model_type"):
         settings.pop(key, None)
@@ -143,7 +147,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cfg, model_dir, note, task, head = preflight(PROG, lambda: prepare(argv))
     scale = cfg.backbone_scale()
     accelerator = make_accelerator(
-        cfg.output_dir, grad_accum=cfg.grad_accum, mixed_precision=cfg.mixed_precision, report_to=cfg.report_to
+        cfg.output_dir,
+        grad_accum=cfg.grad_accum,
+        mixed_precision=cfg.mixed_precision,
+        report_to=cfg.report_to,
     )
     if note:
         accelerator.print(note)
@@ -156,7 +163,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     # ---- model: pretrained (or fresh, same config), plus the new symmetry embedder and head
     model = build_model(cfg, model_dir, task, head)
 
-    # ---- optimizer: backbone at lr * scale (0: frozen), new embedder + embeddings + head at lr * their scales
+    # ---- optimizer: backbone at lr * scale (0: frozen); new embedder, embeddings, head at lr * their scales
     rates = cfg.learning_rates(scale)
     optimizer = build_optimizer(model, rates, weight_decay=cfg.weight_decay, symmetries=[head], heads=[head])
     optimizer_rates = learning_rates_by_name(optimizer)

@@ -53,7 +53,9 @@ PROG = "pretrain.py"
 class PretrainConfig(TrainingFlags):
     max_steps: int = field(default=2000, metadata={"help": "optimizer steps in all (the step budget)"})
     warmup_steps: int = field(default=100, metadata={"help": "linear warmup length, in optimizer steps"})
-    eval_every: int = field(default=250, metadata={"help": "evaluate every N optimizer steps (0: at the end)"})
+    eval_every: int = field(
+        default=250, metadata={"help": "evaluate every N optimizer steps (0: at the end)"}
+    )
     output_dir: str = field(default="runs/pretrain", metadata={"help": "run folder (new or empty)"})
     # data
     tasks: str = field(
@@ -61,16 +63,22 @@ class PretrainConfig(TrainingFlags):
         metadata={"help": "comma-separated [NAME=]SOURCE: built-in task, task folder or Hub dataset id"},
     )
     n: int = field(default=10, metadata={"help": "length of every built-in task (0: each task's default)"})
-    size: int = field(default=2500, metadata={"help": "examples per built-in task, split 70/15/15 (0: default)"})
+    size: int = field(
+        default=2500, metadata={"help": "examples per built-in task, split 70/15/15 (0: default)"}
+    )
     train_size: int = field(
         default=0, metadata={"help": "training rows kept per task; validation/test untouched (0: all)"}
     )
     groups: str = field(
         default="",
-        metadata={"help": "'' own groups | one group for all, e.g. trivial (NoSym) | 'task=group; task=group'"},
+        metadata={
+            "help": "'' own groups | one group for all, e.g. trivial (NoSym) | 'task=group; task=group'"
+        },
     )
     data_seed: int = field(default=0, metadata={"help": "seed of the built-in tasks' data"})
-    task_weighting: str = field(default="balanced", metadata={"help": "balanced | proportional (to train rows)"})
+    task_weighting: str = field(
+        default="balanced", metadata={"help": "balanced | proportional (to train rows)"}
+    )
     # model (the paper's sizes: hidden 128, 4 layers)
     hidden_size: int = field(default=128, metadata={"help": "width of the backbone"})
     num_layers: int = field(default=4, metadata={"help": "transformer layers"})
@@ -78,14 +86,17 @@ class PretrainConfig(TrainingFlags):
     intermediate_size: int = field(default=512, metadata={"help": "feed-forward width"})
     dropout: float = field(default=0.1, metadata={"help": "hidden dropout probability"})
     vocab_size: int = field(
-        default=0, metadata={"help": "token ids 0..vocab_size-1 (0: the largest any built-in or given task needs)"}
+        default=0,
+        metadata={"help": "token ids 0..vocab_size-1 (0: the largest any built-in or given task needs)"},
     )
     orbit_bias_scale: float = field(default=10.0, metadata={"help": "attention bias = scale * orbit table"})
 
     def check(self) -> None:
         super().check()
         if self.task_weighting not in ("balanced", "proportional"):
-            raise UsageError(f"--task_weighting must be balanced or proportional, got {self.task_weighting!r}")
+            raise UsageError(
+                f"--task_weighting must be balanced or proportional, got {self.task_weighting!r}"
+            )
         for name in ("n", "size", "train_size", "vocab_size", "data_seed"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
@@ -107,10 +118,14 @@ def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
     """The backbone's config: sizes from the flags; vocabulary and node-feature width from the tasks."""
     widths = {task.task.input_dim for task in data.values() if task.task.input_dim}
     if len(widths) > 1:
-        raise UsageError(f"the tasks' node_features have different widths {sorted(widths)}; the model has one")
+        raise UsageError(
+            f"the tasks' node_features have different widths {sorted(widths)}; the model has one"
+        )
     needed = max([task.task.vocab_size for task in data.values()] + [default_vocab_size(cfg.n)])
     if cfg.vocab_size and cfg.vocab_size < needed:
-        raise UsageError(f"--vocab_size {cfg.vocab_size} is smaller than the {needed} token ids the tasks use")
+        raise UsageError(
+            f"--vocab_size {cfg.vocab_size} is smaller than the {needed} token ids the tasks use"
+        )
     return AsenConfig(
         vocab_size=cfg.vocab_size or needed,
         input_dim=widths.pop() if widths else 0,
@@ -139,7 +154,10 @@ def prepare(argv: list[str] | None) -> tuple[PretrainConfig, dict[str, TaskData]
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     cfg, data, config = preflight(PROG, lambda: prepare(argv))
     accelerator = make_accelerator(
-        cfg.output_dir, grad_accum=cfg.grad_accum, mixed_precision=cfg.mixed_precision, report_to=cfg.report_to
+        cfg.output_dir,
+        grad_accum=cfg.grad_accum,
+        mixed_precision=cfg.mixed_precision,
+        report_to=cfg.report_to,
     )
     if cfg.overwrite_output_dir and not cfg.resume and accelerator.is_main_process:
         clear_run(cfg.output_dir)

@@ -47,7 +47,9 @@ def register(subparsers: Any) -> None:
     build = commands.add_parser("build", help="generate a task and save it as a task folder (data + card)")
     _add_task_arguments(build)
     build.add_argument("--size", type=int, default=None, help="number of examples (default: the task's)")
-    build.add_argument("--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)")
+    build.add_argument(
+        "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
+    )
     build.set_defaults(func=run_build)
 
     show = commands.add_parser("show", help="print a few examples, the group and its orbit counts")

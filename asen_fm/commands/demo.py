@@ -68,7 +68,15 @@ def run_demo(args: argparse.Namespace) -> int:
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     size = ["--n", str(args.n), "--hidden_size", str(args.hidden_size), "--num_layers", str(args.num_layers)]
-    common = ["--seed", str(args.seed), "--report_to", "tensorboard", "--save_every", "0", "--overwrite_output_dir"]
+    common = [
+        "--seed",
+        str(args.seed),
+        "--report_to",
+        "tensorboard",
+        "--save_every",
+        "0",
+        "--overwrite_output_dir",
+    ]
     start = time.perf_counter()
 
     print(

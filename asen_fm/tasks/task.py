@@ -91,7 +91,9 @@ def check_symmetry(symmetry: Any) -> int:
     if isinstance(symmetry, Mapping) and "group" in symmetry:
         unknown = sorted(set(symmetry) - {"group", "edges", "framework", "directed"})
         if unknown:
-            raise TaskError(f"symmetry entry has unknown key(s) {unknown}; allowed: group, edges, framework, directed")
+            raise TaskError(
+                f"symmetry entry has unknown key(s) {unknown}; allowed: group, edges, framework, directed"
+            )
         n = _parse_group(symmetry["group"]).n
         framework = symmetry.get("framework", "full")
         if framework not in FRAMEWORKS:
@@ -111,7 +113,9 @@ def check_symmetry(symmetry: Any) -> int:
             ):
                 raise TaskError(f"symmetry edges[{row}] = {edge!r} is not a pair of node indices [i, j]")
             if not all(0 <= int(i) < n for i in edge):
-                raise TaskError(f"symmetry edges[{row}] = {list(edge)} is outside the group's nodes 0..{n - 1}")
+                raise TaskError(
+                    f"symmetry edges[{row}] = {list(edge)} is outside the group's nodes 0..{n - 1}"
+                )
         return n
     return _parse_group(symmetry).n
 
@@ -120,12 +124,14 @@ def _parse_group(group: Any) -> PermGroup:
     try:
         return PermGroup.parse(group)
     except (KeyError, ValueError, TypeError) as err:
-        raise TaskError(f"symmetry group {group!r} does not parse: {err.args[0] if err.args else err}") from None
+        raise TaskError(
+            f"symmetry group {group!r} does not parse: {err.args[0] if err.args else err}"
+        ) from None
 
 
 @dataclass
 class Task:
-    """A ``datasets.DatasetDict`` (train / validation / test) and what it means: symmetry, head, loss, metrics.
+    """A ``datasets.DatasetDict`` (train / validation / test) and its meaning: symmetry, head, loss, metrics.
 
     Build one with :meth:`from_dataset` (validated), :meth:`load` (a folder or Hub dataset, validated) or
     ``asen_fm.tasks.load_task`` (a built-in generator); ``save`` writes a folder ``load`` reads back.
@@ -201,7 +207,7 @@ class Task:
 
     @classmethod
     def load(cls, path_or_hub_id: str | os.PathLike, *, revision: str | None = None) -> Task:
-        """Read and validate a task folder (``save`` output) or a Hub dataset repo with a ``task_card.json``."""
+        """Read and validate a task folder (``save`` output) or a Hub dataset repo with a task card."""
         path = Path(path_or_hub_id).expanduser()
         if path.is_dir():
             card_path = path / CARD_FILE
@@ -223,7 +229,9 @@ class Task:
         """A validated task from a dataset and a card dict (the ``task_card.json`` schema)."""
         if card.get("schema", SCHEMA) != SCHEMA:
             raise TaskError(f"{CARD_FILE}: schema {card.get('schema')!r} is not {SCHEMA!r}")
-        missing = [key for key in ("symmetry", "head", "problem_type", "num_labels", "loss") if key not in card]
+        missing = [
+            key for key in ("symmetry", "head", "problem_type", "num_labels", "loss") if key not in card
+        ]
         if missing:
             raise TaskError(f"{CARD_FILE} lacks the field(s) {missing}")
         known = {f for f in cls.__dataclass_fields__ if f != "data"} | {"schema"}
@@ -231,7 +239,9 @@ class Task:
         if unknown:
             raise TaskError(f"{CARD_FILE} has unknown field(s) {unknown}; known: {sorted(known)}")
         num_labels = int(card["num_labels"])
-        metrics = tuple(card.get("metrics") or _default_metrics(card["head"], card["problem_type"], num_labels))
+        metrics = tuple(
+            card.get("metrics") or _default_metrics(card["head"], card["problem_type"], num_labels)
+        )
         task = cls(
             data=data, symmetry=card["symmetry"], head=card["head"], problem_type=card["problem_type"],
             num_labels=num_labels, loss=card["loss"], metrics=metrics,
@@ -326,7 +336,9 @@ class Task:
         if self.head not in HEADS:
             raise TaskError(f"head must be one of {', '.join(HEADS)}, got {self.head!r}")
         if self.problem_type not in PROBLEM_TYPES:
-            raise TaskError(f"problem_type must be one of {', '.join(PROBLEM_TYPES)}, got {self.problem_type!r}")
+            raise TaskError(
+                f"problem_type must be one of {', '.join(PROBLEM_TYPES)}, got {self.problem_type!r}"
+            )
         if self.loss not in LOSSES[self.problem_type]:
             raise TaskError(
                 f"loss {self.loss!r} does not fit problem_type {self.problem_type!r}; "
@@ -358,7 +370,9 @@ class Task:
         if "labels" not in columns:
             raise TaskError(f"{split}: no 'labels' column (columns: {columns})")
         if "input_ids" not in columns and "node_features" not in columns:
-            raise TaskError(f"{split}: needs an 'input_ids' and/or a 'node_features' column (columns: {columns})")
+            raise TaskError(
+                f"{split}: needs an 'input_ids' and/or a 'node_features' column (columns: {columns})"
+            )
         if len(rows) == 0:
             raise TaskError(f"{split}: no rows")
         if ("input_ids" in columns) != (self.vocab_size > 0):
@@ -404,13 +418,20 @@ class Task:
             else:
                 _check_nodes(split, "labels", shape, n, trailing=1)
                 if shape[-1] != k:
-                    raise TaskError(f"{split}: 'labels' rows have {shape[-1]} values per node, num_labels is {k}")
-        elif self.problem_type == "multi_label_classification" or (self.problem_type == "regression" and k > 1):
+                    raise TaskError(
+                        f"{split}: 'labels' rows have {shape[-1]} values per node, num_labels is {k}"
+                    )
+        elif self.problem_type == "multi_label_classification" or (
+            self.problem_type == "regression" and k > 1
+        ):
             expected = (k,)
         else:
             expected = ()
         if expected is not None and shape != expected:
-            raise TaskError(f"{split}: 'labels' rows have shape {list(shape)}, the {self.head} head needs {list(expected)}")
+            raise TaskError(
+                f"{split}: 'labels' rows have shape {list(shape)}, "
+                f"the {self.head} head needs {list(expected)}"
+            )
         if self.problem_type == "regression":
             if labels.dtype.kind not in "fiu":
                 raise TaskError(f"{split}: regression 'labels' must be numbers, got dtype {labels.dtype}")
@@ -513,5 +534,8 @@ def _load_from_hub(repo_id: str, revision: str | None) -> tuple[dict[str, Any], 
     except HFValidationError:
         raise TaskError(f"{repo_id!r} is neither a task folder nor a Hub dataset id (user/name)") from None
     except Exception as err:  # network, missing repo or file: one clear line
-        raise TaskError(f"{repo_id}: no local folder, and its {CARD_FILE} could not be read from the Hub ({type(err).__name__})") from None
+        raise TaskError(
+            f"{repo_id}: no local folder, and its {CARD_FILE} could not be read from the Hub "
+            f"({type(err).__name__})"
+        ) from None
     return _read_card(Path(card_path)), datasets.load_dataset(repo_id, revision=revision)

@@ -153,7 +153,9 @@ def resolve_tasks(
         loaded[name] = task
     overrides = parse_group_overrides(groups, list(loaded))
     return {
-        name: task_tensors(task if overrides[name] is None else task.with_group(overrides[name]), name, train_size)
+        name: task_tensors(
+            task if overrides[name] is None else task.with_group(overrides[name]), name, train_size
+        )
         for name, task in loaded.items()
     }
 

@@ -120,7 +120,7 @@ def evaluate(
     loader: DataLoader,
     metrics: Sequence[str] = (),
 ) -> dict[str, float]:
-    """``loss`` and ``metrics`` of ``task`` over a prepared ``loader`` (all ranks; sharding duplicates dropped).
+    """``loss`` and ``metrics`` of ``task`` over a prepared ``loader`` (all ranks; shard padding dropped).
 
     Runs the unwrapped model in eval mode inside ``torch.random.fork_rng`` so that evaluating never changes
     the training random stream (dropout, data order), whatever the evaluation schedule.

@@ -5,7 +5,8 @@ parameters unused on most steps, so DDP is asked to look for them: ``find_unused
 the run's ``TrainingHistory``.
 
 One optimizer step = one task t drawn by the ``MultiTaskSampler`` and ``grad_accum`` micro-batches of it; the
-loss is ``model(input_ids / node_features, task=t, labels=y).loss``, gradients are clipped to ``max_grad_norm`` and the
+loss is ``model(input_ids / node_features, task=t, labels=y).loss``, gradients are clipped to
+``max_grad_norm`` and the
 learning rate follows warmup + cosine (stepped once per optimizer step). A resumed run restores weights,
 optimizer, schedule, RNG streams, sampler position and history from ``save_state`` and continues the same
 sequence. Keeping one task per step also keeps DDP's unused-parameter set equal across micro-batches.
@@ -90,7 +91,6 @@ def tracker_config(config: dict[str, Any]) -> dict[str, int | float | str | bool
     for key, value in config.items():
         plain[key] = value if isinstance(value, (int, float, str, bool)) else str(value)
     return plain
-
 
 
 class TrainingHistory:
@@ -303,7 +303,9 @@ def run_training(
             )
     progress.close()
 
-    _evaluate_all(accelerator, model, data, loaders, history, settings.max_steps, splits=("validation", "test"))
+    _evaluate_all(
+        accelerator, model, data, loaders, history, settings.max_steps, splits=("validation", "test")
+    )
     steps_run = settings.max_steps - start_step
     return TrainingOutcome(
         model=accelerator.unwrap_model(model),

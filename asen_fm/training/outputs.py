@@ -307,8 +307,11 @@ def code_version() -> dict[str, Any]:
 
     root = Path(__file__).resolve().parents[2]
     facts: dict[str, Any] = {
-        "package_version": __version__, "git_commit": None, "git_dirty": None, "source_sha256": source_digest(),
-    }  # fmt: skip
+        "package_version": __version__,
+        "git_commit": None,
+        "git_dirty": None,
+        "source_sha256": source_digest(),
+    }
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True

@@ -60,7 +60,9 @@ class TrainingFlags:
         default=False, metadata={"help": "replace the run in --output_dir (model, checkpoints, metrics)"}
     )
     log_every: int = field(default=10, metadata={"help": "log the training loss every N optimizer steps"})
-    eval_every: int = field(default=100, metadata={"help": "evaluate every N optimizer steps (0: at the end)"})
+    eval_every: int = field(
+        default=100, metadata={"help": "evaluate every N optimizer steps (0: at the end)"}
+    )
     eval_size: int = field(default=0, metadata={"help": "validation/test rows per task to score (0: all)"})
     eval_batch_size: int = field(default=256, metadata={"help": "examples per evaluation batch"})
     save_every: int = field(default=500, metadata={"help": "checkpoint every N optimizer steps (0: never)"})
@@ -89,7 +91,14 @@ class TrainingFlags:
         for name in positive:
             if getattr(self, name) < 1:
                 raise UsageError(f"--{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("log_every", "eval_every", "eval_size", "save_every", "keep_checkpoints", "warmup_steps"):
+        for name in (
+            "log_every",
+            "eval_every",
+            "eval_size",
+            "save_every",
+            "keep_checkpoints",
+            "warmup_steps",
+        ):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
         scales = ("lr", "symmetry_lr_scale", "embeddings_lr_scale", "heads_lr_scale", "weight_decay")
@@ -100,7 +109,9 @@ class TrainingFlags:
         if not 0 <= self.min_lr_ratio <= 1:
             raise UsageError(f"--min_lr_ratio must lie in [0, 1], got {self.min_lr_ratio}")
         if self.mixed_precision not in ("auto", "no", "bf16", "fp16"):
-            raise UsageError(f"--mixed_precision must be auto, no, bf16 or fp16, got {self.mixed_precision!r}")
+            raise UsageError(
+                f"--mixed_precision must be auto, no, bf16 or fp16, got {self.mixed_precision!r}"
+            )
         if self.report_to not in ("tensorboard", "none"):
             raise UsageError(f"--report_to must be tensorboard or none, got {self.report_to!r}")
 
@@ -141,7 +152,7 @@ def preflight(prog: str, check: Callable[[], T]) -> T:
 
 
 def resolve_model_dir(model: str) -> tuple[str, str | None]:
-    """``--model`` to what ``from_pretrained`` takes: a model folder, a run folder (its ``model/``) or a Hub id.
+    """``--model`` for ``from_pretrained``: a model folder, a run folder (its ``model/``) or a Hub id.
 
     Returns (path or id, a note to print when a run folder was given). A missing local path is an error.
     """

@@ -119,16 +119,25 @@ def test_train_reuses_a_finished_run_only_with_identical_flags(tmp_path) -> None
 def test_stale_runs_are_marked_in_every_table(tmp_path) -> None:
     from expkit.report import Clock, write_results
 
-    exp = settings.parse_experiment("fig5_multitask", ["--smoke", "--results_dir", str(tmp_path), "--reuse-stale"])
+    exp = settings.parse_experiment(
+        "fig5_multitask", ["--smoke", "--results_dir", str(tmp_path), "--reuse-stale"]
+    )
     assert exp.reuse_stale and exp.command.endswith("--reuse-stale")
     runner.allow_stale_runs(False)  # parse_experiment switched it on for this process
     runs = [{"wall_seconds": 1.0, "stale": True}, {"wall_seconds": 2.0}]
     table = Table("t", ["a"], [[1]], note="mean of 3 seeds")
-    path = write_results(exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs)
+    path = write_results(
+        exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs
+    )
     written = json.loads(path.read_text())
     assert written["stale_run_count"] == 1
-    assert written["tables"][0]["note"].startswith("STALE: 1 of the 2 runs") and "mean of 3 seeds" in written["tables"][0]["note"]
-    fresh = write_results(exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs[1:])
+    assert (
+        written["tables"][0]["note"].startswith("STALE: 1 of the 2 runs")
+        and "mean of 3 seeds" in written["tables"][0]["note"]
+    )
+    fresh = write_results(
+        exp, title="x", clock=Clock(), tables=[table], plots=[], findings=[], data={}, runs=runs[1:]
+    )
     assert json.loads(fresh.read_text())["tables"][0]["note"] == "mean of 3 seeds"
 
 

@@ -17,7 +17,12 @@ def test_build_writes_a_loadable_task_folder(tmp_path: Path, capsys: pytest.Capt
     assert "train 28, validation 6, test 6" in capsys.readouterr().out
     loaded = Task.load(out)
     info = loaded.source
-    assert (info["task"], info["n"], info["params"]["k"], loaded.symmetry) == ("palindrome", 9, 4, "trivial(9)")
+    assert (info["task"], info["n"], info["params"]["k"], loaded.symmetry) == (
+        "palindrome",
+        9,
+        4,
+        "trivial(9)",
+    )
     direct = load_task("palindrome", n=9, size=40, seed=5, k=4)
     for split in direct.data:
         assert loaded.data[split].data.table.equals(direct.data[split].data.table)

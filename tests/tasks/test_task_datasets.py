@@ -117,12 +117,23 @@ def test_card_records_the_task_and_the_group_override(tmp_path) -> None:
     task = load_task("palindrome", n=9, size=50, seed=2, k=4)
     card = task.card()
     assert card["source"] == {
-        "task": "palindrome", "n": 9, "size": 50, "seed": 2, "params": {"k": 4, "num_values": 7},
+        "task": "palindrome",
+        "n": 9,
+        "size": 50,
+        "seed": 2,
+        "params": {"k": 4, "num_values": 7},
         "task_group": "reversal(9)",
     }
-    assert (card["symmetry"], card["head"], card["num_labels"], card["vocab_size"]) == ("reversal(9)", "token", 2, 7)
+    assert (card["symmetry"], card["head"], card["num_labels"], card["vocab_size"]) == (
+        "reversal(9)",
+        "token",
+        2,
+        7,
+    )
     assert (card["problem_type"], card["loss"], card["metrics"]) == (
-        "single_label_classification", "ce", ["accuracy", "sequence_accuracy"]
+        "single_label_classification",
+        "ce",
+        ["accuracy", "sequence_accuracy"],
     )
     assert card["description"] == TASKS["palindrome"].description
     assert all(not split.info.description for split in task.data.values())  # no JSON hidden in the info
@@ -130,7 +141,9 @@ def test_card_records_the_task_and_the_group_override(tmp_path) -> None:
 
     baseline = load_task("palindrome", n=9, size=50, seed=2, k=4, group="trivial")
     assert baseline.symmetry == "trivial(9)" and baseline.source["task_group"] == "reversal(9)"
-    assert baseline.data["train"].data.table.equals(task.data["train"].data.table)  # the group never changes the data
+    assert baseline.data["train"].data.table.equals(
+        task.data["train"].data.table
+    )  # the group never changes the data
     assert load_task("intersect", size=20, group="dihedral(10)").symmetry == "dihedral(10)"
     numpy_ints = load_task("intersect", n=np.int64(6), size=np.int64(20), seed=np.int64(1)).source
     assert (numpy_ints["n"], numpy_ints["size"], numpy_ints["seed"]) == (6, 20, 1)

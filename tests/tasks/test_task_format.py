@@ -19,7 +19,9 @@ RING = [[i, (i + 1) % N] for i in range(N)]
 def _points(rows: int, seed: int) -> datasets.Dataset:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(rows, N, 3)).astype(np.float32)
-    return datasets.Dataset.from_dict({"node_features": x.tolist(), "labels": (x - x.mean(1, keepdims=True)).tolist()})
+    return datasets.Dataset.from_dict(
+        {"node_features": x.tolist(), "labels": (x - x.mean(1, keepdims=True)).tolist()}
+    )
 
 
 def _point_data() -> datasets.DatasetDict:
@@ -37,10 +39,20 @@ def test_points_on_a_graph_round_trip(tmp_path: Path) -> None:
         _point_data(), group=group, head="node_regression", loss="mse", edges=RING, framework="sparse",
         name="ring", description="centre six points on a ring",
     )  # fmt: skip
-    assert task.symmetry == {"group": group.to_json(), "edges": RING, "framework": "sparse", "directed": False}
+    assert task.symmetry == {
+        "group": group.to_json(),
+        "edges": RING,
+        "framework": "sparse",
+        "directed": False,
+    }
     assert (task.problem_type, task.num_labels, task.input_dim, task.vocab_size) == ("regression", 3, 3, 0)
     assert task.metrics == ("mae", "mse", "mpjpe", "p_mpjpe")
-    assert task.task_entry() == {"head": "node_regression", "num_labels": 3, "problem_type": "regression", "loss": "mse"}
+    assert task.task_entry() == {
+        "head": "node_regression",
+        "num_labels": 3,
+        "problem_type": "regression",
+        "loss": "mse",
+    }
     folder = task.save(tmp_path / "ring")
     assert json.loads((folder / CARD_FILE).read_text()) == task.card()
     back = Task.load(folder)
@@ -64,9 +76,18 @@ def test_a_hand_written_card_loads(tmp_path: Path) -> None:
 
 def test_inference_of_problem_type_labels_and_vocabulary() -> None:
     task = Task.from_dataset(_tokens([[0, 5, 2], [1, 1, 1]], [2, 0]), group="cyclic(3)", head="sequence")
-    assert (task.problem_type, task.num_labels, task.loss, task.vocab_size) == ("single_label_classification", 3, "ce", 6)
+    assert (task.problem_type, task.num_labels, task.loss, task.vocab_size) == (
+        "single_label_classification",
+        3,
+        "ce",
+        6,
+    )
     regression = Task.from_dataset(_tokens([[0, 1, 2]] * 2, [0.5, 1.5]), group="cyclic(3)", head="sequence")
-    assert (regression.problem_type, regression.loss, regression.metrics) == ("regression", "l1", ("mae", "mse"))
+    assert (regression.problem_type, regression.loss, regression.metrics) == (
+        "regression",
+        "l1",
+        ("mae", "mse"),
+    )
 
 
 def test_built_in_tasks_are_tasks_too(tmp_path: Path) -> None:
@@ -75,17 +96,53 @@ def test_built_in_tasks_are_tasks_too(tmp_path: Path) -> None:
 
 
 BAD_TOKENS = [
-    (lambda: _tokens([[0, 1, 2], [0, 1]], [[0, 0, 0], [0, 0, 0]]), {}, "train: 'input_ids' row 1 has shape [2], row 0 has [3]"),
-    (lambda: _tokens([[0, 1], [0, 1]], [[0, 0], [0, 0]]), {}, "train: 'input_ids' rows have shape [2], expected [3]"),
-    (lambda: _tokens([[0, 1, 2], [0, 1, 2]], [[0, 0, 0], [0, 5, 0]]), {"num_labels": 2}, "train: 'labels' row 1 has value 5, outside 0..num_labels - 1"),
-    (lambda: _tokens([[0, 1, 2], [0, 9, 2]], [[0, 0, 0]] * 2), {"vocab_size": 4}, "train: 'input_ids' row 1 has value 9, outside 0..vocab_size - 1"),
+    (
+        lambda: _tokens([[0, 1, 2], [0, 1]], [[0, 0, 0], [0, 0, 0]]),
+        {},
+        "train: 'input_ids' row 1 has shape [2], row 0 has [3]",
+    ),
+    (
+        lambda: _tokens([[0, 1], [0, 1]], [[0, 0], [0, 0]]),
+        {},
+        "train: 'input_ids' rows have shape [2], expected [3]",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2], [0, 1, 2]], [[0, 0, 0], [0, 5, 0]]),
+        {"num_labels": 2},
+        "train: 'labels' row 1 has value 5, outside 0..num_labels - 1",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2], [0, 9, 2]], [[0, 0, 0]] * 2),
+        {"vocab_size": 4},
+        "train: 'input_ids' row 1 has value 9, outside 0..vocab_size - 1",
+    ),
     (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"head": "pooled"}, "head must be one of"),
     (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"metrics": ["f1"]}, "unknown metric(s) ['f1']"),
-    (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"metrics": ["mae"]}, "metric 'mae' is for regression"),
-    (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"loss": "l1"}, "loss 'l1' does not fit problem_type"),
-    (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"edges": [[0, 3]]}, "edges[0] = [0, 3] is outside the group's nodes 0..2"),
-    (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"edges": [[0, 1]], "framework": "dense"}, "framework must be one of"),
-    (lambda: _tokens([[0, 1, 2]] * 2, [0.5, float("nan")]), {"head": "sequence"}, "train: 'labels' row 1 has a NaN"),
+    (
+        lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2),
+        {"metrics": ["mae"]},
+        "metric 'mae' is for regression",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2),
+        {"loss": "l1"},
+        "loss 'l1' does not fit problem_type",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2),
+        {"edges": [[0, 3]]},
+        "edges[0] = [0, 3] is outside the group's nodes 0..2",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2),
+        {"edges": [[0, 1]], "framework": "dense"},
+        "framework must be one of",
+    ),
+    (
+        lambda: _tokens([[0, 1, 2]] * 2, [0.5, float("nan")]),
+        {"head": "sequence"},
+        "train: 'labels' row 1 has a NaN",
+    ),
     (lambda: _tokens([[0, 1, 2]] * 2, [[0, 0, 0]] * 2), {"group": "dihedral(x)"}, "does not parse"),
 ]
 

@@ -25,7 +25,9 @@ def graph_symmetries_supported() -> bool:
     from asen_fm import AsenConfig
 
     try:
-        config = AsenConfig(symmetries={"x": {"group": "cyclic(4)", "edges": [[0, 1]], "framework": "sparse"}})
+        config = AsenConfig(
+            symmetries={"x": {"group": "cyclic(4)", "edges": [[0, 1]], "framework": "sparse"}}
+        )
     except (ValueError, KeyError, TypeError):
         return False
     return "sparse" in json.dumps(config.symmetries)

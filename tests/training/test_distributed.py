@@ -40,7 +40,8 @@ def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
         "--main_process_port", str(_free_port()),
-        str(REPO / "pretrain" / "pretrain.py"), *TINY, "--tasks", f"intersect,cyclic_sum,ring={folder}", "--size", "300",
+        str(REPO / "pretrain" / "pretrain.py"), *TINY, "--tasks", f"intersect,cyclic_sum,ring={folder}",
+        "--size", "300",
         "--batch_size", "8", "--grad_accum", "2", "--max_steps", "24", "--lr", "3e-3", "--eval_every", "12",
         "--eval_batch_size", "8", "--save_every", "12", "--dump_checksums", "--output_dir", str(out),
     ]  # fmt: skip

@@ -81,7 +81,9 @@ def test_vector_targets_and_multi_label() -> None:
     multi = {"head": "sequence", "problem_type": "multi_label_classification"}
     logits, labels = torch.tensor([[2.0, -1.0, 0.5]]), torch.tensor([[1, 0, 0]])
     got = metric_sums(logits, labels, multi, CLASSIFY)
-    assert _per_example(got, "accuracy") == pytest.approx([2 / 3]) and _per_example(got, "sequence_accuracy") == [0.0]
+    assert _per_example(got, "accuracy") == pytest.approx([2 / 3]) and _per_example(
+        got, "sequence_accuracy"
+    ) == [0.0]
 
 
 def test_shape_and_problem_errors_are_named() -> None:

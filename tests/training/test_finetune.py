@@ -9,8 +9,7 @@ import pytest
 import torch
 from accelerate.utils import set_seed
 
-from asen_fm import AsenForMultiTask
-from asen_fm import AsenConfig
+from asen_fm import AsenConfig, AsenForMultiTask
 from asen_fm.tasks import load_task
 from asen_fm.training.data import task_tensors
 from asen_fm.training.scripts import parse_flags
@@ -109,7 +108,9 @@ def test_from_scratch_copies_every_config_setting(finetune_script, pretrained: P
     assert fresh.config.hidden_size == config.hidden_size and not fresh.config.tasks
 
 
-def test_run_folder_as_model_is_used_and_said(finetune_script, pretrained: Path, tmp_path: Path, capsys) -> None:
+def test_run_folder_as_model_is_used_and_said(
+    finetune_script, pretrained: Path, tmp_path: Path, capsys
+) -> None:
     payload = finetune_script.main(_args(pretrained.parent, tmp_path / "ft", "--max_steps", "1"))
     assert f"is a run folder: using its model {pretrained}" in capsys.readouterr().out
     assert payload["steps"] == 1
@@ -120,7 +121,9 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
 ) -> None:
     out = tmp_path / "x"
     cases = {
-        "already has a task or symmetry named 'intersect'": _args(pretrained, out, "--head_name", "intersect"),
+        "already has a task or symmetry named 'intersect'": _args(
+            pretrained, out, "--head_name", "intersect"
+        ),
         "--model is required": ["--task", "intersect", "--output_dir", str(out)],
         "--task is required": ["--model", str(pretrained), "--output_dir", str(out)],
         f"--model {tmp_path}/missing: no such folder": _args(tmp_path / "missing", out),
@@ -128,7 +131,9 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
         "'nope' is not a built-in task": [*_args(pretrained, out), "--task", "nope"],
         "is not a built-in task": [*_args(pretrained, out), "--task", str(tmp_path / "no_such_folder")],
         "needs n >= ": [*_args(pretrained, out), "--task", "palindrome", "--n", "2"],
-        "acts on 7 points but task 'detect_capital' has n=10": _args(pretrained, out, "--group", "dihedral(7)"),
+        "acts on 7 points but task 'detect_capital' has n=10": _args(
+            pretrained, out, "--group", "dihedral(7)"
+        ),
         "unknown group name 'dihedra'": _args(pretrained, out, "--group", "dihedra(10)"),
         "invalid int value: 'ten'": _args(pretrained, out, "--max_steps", "ten"),
         "unrecognized arguments: --bogus 1": _args(pretrained, out, "--bogus", "1"),

@@ -1,4 +1,4 @@
-"""Small helpers: flags, task tensors, precision choice, checksums, JSON writing, curve smoothing, code version."""
+"""Small helpers: flags, task tensors, precision, checksums, JSON writing, curve smoothing, code version."""
 
 from __future__ import annotations
 

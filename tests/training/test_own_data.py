@@ -43,7 +43,9 @@ def make_task(folder: Path, graph: bool) -> Path:
     return task.save(folder)
 
 
-@pytest.mark.parametrize("graph", [False, pytest.param(True, marks=needs_graph_model)], ids=["group", "graph"])
+@pytest.mark.parametrize(
+    "graph", [False, pytest.param(True, marks=needs_graph_model)], ids=["group", "graph"]
+)
 def test_own_points_pretrain_finetune_and_load(
     pretrain_script, finetune_script, tmp_path: Path, graph: bool
 ) -> None:
@@ -54,7 +56,9 @@ def test_own_points_pretrain_finetune_and_load(
     )  # fmt: skip
     assert set(pre["tasks"]) == {"intersect", "ring"}
     ring = pre["final"]["ring"]["test"]
-    assert set(ring) == {"loss", "mae", "mse", "mpjpe", "p_mpjpe"} and ring["loss"] == pytest.approx(ring["mse"])
+    assert set(ring) == {"loss", "mae", "mse", "mpjpe", "p_mpjpe"} and ring["loss"] == pytest.approx(
+        ring["mse"]
+    )
     assert pre["tasks"]["ring"]["symmetry_entry"] == Task.load(folder).symmetry
     assert (tmp_path / "pre" / "checkpoints" / "step_00000006" / "run_config.json").is_file()
 

@@ -77,7 +77,9 @@ def test_resume_continues_bit_for_bit(pretrain_script, tmp_path: Path) -> None:
 
 def test_bad_task_lists_are_refused(pretrain_script, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
-    line = refused(pretrain_script, [*TINY, "--tasks", "intersect,intersect", "--output_dir", str(out)], capsys)
+    line = refused(
+        pretrain_script, [*TINY, "--tasks", "intersect,intersect", "--output_dir", str(out)], capsys
+    )
     assert "two tasks are named 'intersect'" in line
     line = refused(pretrain_script, [*TINY, "--tasks", "nope", "--output_dir", str(out)], capsys)
     assert "'nope' is not a built-in task" in line

@@ -81,7 +81,7 @@ def write_results(
             raise ValueError(f"plot {plot} must be saved in {exp.results_dir}")
     stale = sum(1 for run in runs if run.get("stale"))
     if stale:
-        mark = f"STALE: {stale} of the {len(runs)} runs behind this table were trained by other code (--reuse-stale)."
+        mark = f"STALE: {stale} of the {len(runs)} runs behind this table ran older code (--reuse-stale)."
         tables = [Table(t.title, t.columns, t.rows, f"{mark} {t.note}".strip()) for t in tables]
     payload = {
         "schema": SCHEMA,

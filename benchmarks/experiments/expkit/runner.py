@@ -73,7 +73,9 @@ def load_script(script: str) -> ModuleType:
 
 
 def to_argv(flags: dict[str, Any]) -> list[str]:
-    """``{"max_steps": 100, "from_scratch": True}`` -> ``["--max_steps", "100", "--from_scratch", "true"]``."""
+    """``{"max_steps": 100, "from_scratch": True}`` -> ``["--max_steps", "100", "--from_scratch", "true"]``.
+
+    A None value is left out (the script's default)."""
     argv: list[str] = []
     for key, value in flags.items():
         if isinstance(value, bool):

@@ -7,7 +7,8 @@ merged with the common sections. The command line of every experiment script is 
                                                   [--reverse] [--reuse-stale]
 
 ``--reuse-stale`` reads back finished runs trained by other code (their tables are marked stale) instead
-of retraining them. ``--reverse`` takes the runs last-first: a second process started with it shares an experiment's runs with
+of retraining them. ``--reverse`` takes the runs last-first: a second process started with it shares an
+experiment's runs with
 a first one (each run folder is locked while it trains), and both end with the same complete results.
 """
 
