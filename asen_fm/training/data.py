@@ -79,18 +79,30 @@ def _column(split: Any, key: str, dtype: torch.dtype) -> torch.Tensor:
     return torch.as_tensor(np.asarray(split.with_format("numpy")[key]), dtype=dtype)
 
 
+def _flatten_nodes(values: torch.Tensor, key: str, task: Task) -> torch.Tensor:
+    """Image-shaped rows ([h, w] ids, [h, w, d] features, per-pixel labels) as n nodes, row-major."""
+    rows, n = values.shape[0], task.n
+    if key == "labels" and task.head == "sequence":
+        return values
+    per_row = values[0].numel()
+    if per_row == n:  # ids, token labels, scalar node targets
+        return values.reshape(rows, n)
+    return values.reshape(rows, n, per_row // n)  # features [n, d], vector node targets [n, k]
+
+
 def task_tensors(task: Task, name: str | None = None, train_size: int | None = None) -> TaskData:
     """``task``'s splits as tensors; ``train_size`` keeps the first training rows (validation/test whole).
 
-    For i.i.d. rows the first ``train_size`` training rows are a uniform subset (the paper's low-data
-    regimes). Labels are int64 for classification, float32 for regression.
+    Image-shaped rows (a grid group's [h, w] / [h, w, d]) are flattened row-major to n nodes. For i.i.d.
+    rows the first ``train_size`` training rows are a uniform subset (the paper's low-data regimes).
+    Labels are int64 for classification, float32 for regression.
     """
     name = name or task.name
     label_dtype = torch.float32 if task.problem_type == "regression" else torch.long
     dtypes = {"input_ids": torch.long, "node_features": torch.float32, "labels": label_dtype}
     splits = {
-        split: {key: _column(task.data[split], key, dtype) for key, dtype in dtypes.items()
-                if key in task.data[split].column_names}
+        split: {key: _flatten_nodes(_column(task.data[split], key, dtype), key, task)
+                for key, dtype in dtypes.items() if key in task.data[split].column_names}
         for split in SPLITS
     }  # fmt: skip
     if train_size is not None:

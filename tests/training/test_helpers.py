@@ -112,3 +112,23 @@ def test_code_version_names_this_checkout() -> None:
     facts = code_version()
     assert facts["package_version"] == __version__
     assert facts["git_commit"] is None or len(facts["git_commit"]) == 40
+
+
+def test_image_shaped_rows_become_nodes_row_major() -> None:
+    import datasets
+
+    from asen_fm.tasks import Task
+
+    images = np.arange(2 * 2 * 3 * 4, dtype=np.float32).reshape(
+        2, 2, 3, 4
+    )  # 2 images, 2 x 3 pixels, 4 channels
+    split = datasets.Dataset.from_dict(
+        {"node_features": images.tolist(), "labels": (images[..., 0] > 10).astype(np.int64).tolist()}
+    )
+    data = datasets.DatasetDict(train=split, validation=split, test=split)
+    task = Task.from_dataset(data, group="grid(2, 3, torus)", head="token")
+    tensors = task_tensors(task).splits["train"]
+    assert tensors["node_features"].shape == (2, 6, 4) and tensors["labels"].shape == (2, 6)
+    assert torch.equal(
+        tensors["node_features"][1, 4], torch.as_tensor(images[1, 1, 1])
+    )  # pixel (1, 1) = node 4
