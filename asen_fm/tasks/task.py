@@ -294,6 +294,20 @@ class Task:
         shutil.rmtree(aside, ignore_errors=True)
         return final
 
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> None:
+        """Upload the splits (``DatasetDict.push_to_hub``) and ``task_card.json`` to a Hub dataset repo.
+
+        ``Task.load(repo_id)`` reads it back. ``kwargs`` go to ``DatasetDict.push_to_hub`` (token, private).
+        """
+        from huggingface_hub import HfApi
+
+        self.validate()
+        self.data.push_to_hub(repo_id, **kwargs)
+        card = json.dumps(self.card(), indent=2).encode() + b"\n"
+        HfApi(token=kwargs.get("token")).upload_file(
+            path_or_fileobj=card, path_in_repo=CARD_FILE, repo_id=repo_id, repo_type="dataset"
+        )
+
     # ------------------------------------------------------------------ facts
     @property
     def group(self) -> PermGroup:

@@ -178,3 +178,22 @@ def test_bad_folders_and_cards(tmp_path: Path) -> None:
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(TaskError, match="not a task folder; refusing to replace it"):
         task.save(tmp_path / "other")
+
+
+def test_a_hub_id_reads_the_card_and_the_dataset_through_the_hub_clients(tmp_path: Path, monkeypatch) -> None:
+    """The Hub is never reached: its two clients are replaced by local stand-ins recording the calls."""
+    import huggingface_hub
+
+    task = Task.from_dataset(_tokens([[0, 1, 2]] * 2, [[0, 1, 0]] * 2), group="cyclic(3)", name="hubbed")
+    (tmp_path / CARD_FILE).write_text(json.dumps(task.card()))
+    calls = []
+
+    def download(repo_id, filename, repo_type=None, revision=None):
+        calls.append((repo_id, filename, repo_type, revision))
+        return str(tmp_path / filename)
+
+    monkeypatch.setattr(huggingface_hub, "hf_hub_download", download)
+    monkeypatch.setattr(datasets, "load_dataset", lambda repo_id, revision=None: task.data)
+    loaded = Task.load("someone/hubbed", revision="v1")
+    assert calls == [("someone/hubbed", CARD_FILE, "dataset", "v1")]
+    assert loaded.card() == task.card()
