@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from asen_fm.tasks import TASKS, load_task, task_group
+from asen_fm.tasks import TASKS, Task, load_task, task_group
 from asen_fm.tasks.dataset import task_rng
 
 
@@ -23,7 +24,7 @@ def _param(text: str) -> tuple[str, int]:
 
 
 def _add_task_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("task", help="task name (see `asen data list`)")
+    parser.add_argument("task", help="task name (see `asen data list`); `show` also takes a task folder")
     parser.add_argument("--n", type=int, default=None, help="sequence length (default: the task's)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
@@ -79,6 +80,8 @@ def run_show(args: argparse.Namespace) -> int:
     """Print the task, its group with orbit counts, and ``args.examples`` labelled examples."""
     from asen_fm.symmetry import node_orbits, pair_orbits
 
+    if args.task not in TASKS and Path(args.task).is_dir():
+        return show_folder(args)
     try:
         spec = TASKS[args.task]
         n = spec.default_n if args.n is None else args.n
@@ -101,6 +104,31 @@ def run_show(args: argparse.Namespace) -> int:
     for ids, labels in zip(data["input_ids"], data["labels"], strict=True):
         target = " ".join(str(v) for v in labels.tolist()) if spec.head == "token" else f"{labels.item():g}"
         print(f"  {spec.render(ids):<30}  ->  {target}")
+    return 0
+
+
+def show_folder(args: argparse.Namespace) -> int:
+    """Load and check a task folder; print its card, group, split sizes and a few rows."""
+    try:
+        task = Task.load(args.task)
+        if args.examples < 1:
+            raise ValueError(f"--examples must be >= 1, got {args.examples}")
+    except (KeyError, ValueError) as err:
+        raise SystemExit(f"asen data show: {err.args[0] if err.args else err}") from None
+    group = task.group
+    graph = task.symmetry if isinstance(task.symmetry, dict) and "edges" in task.symmetry else None
+    print(
+        f"task:    {task.name} ({task.head} head, {task.problem_type}, loss {task.loss}) - {task.description}"
+    )
+    print(f"n:       {task.n}   vocab_size: {task.vocab_size}   input_dim: {task.input_dim}")
+    print(f"group:   {group}   order {group.order()}")
+    if graph is not None:
+        print(f"graph:   {len(graph['edges'])} edges, framework {graph.get('framework', 'full')}")
+    print(f"metrics: {', '.join(task.metrics)}")
+    print("splits:  " + ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items()))
+    for row in task.data["train"].select(range(min(args.examples, len(task.data["train"])))):
+        shown = {key: value for key, value in row.items() if key in ("input_ids", "labels")}
+        print(f"  {shown}")
     return 0
 
 

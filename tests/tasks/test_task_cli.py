@@ -71,3 +71,17 @@ def test_malformed_param_is_a_usage_error(capsys: pytest.CaptureFixture) -> None
         main(["data", "show", "palindrome", "--param", "k"])
     assert exc.value.code == 2
     assert "KEY=INT" in capsys.readouterr().err
+
+
+def test_show_reads_and_checks_a_task_folder(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["data", "build", "intersect", "--size", "30", "--out", str(tmp_path / "i")]) == 0
+    capsys.readouterr()
+    assert main(["data", "show", str(tmp_path / "i"), "--examples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "swap_halves(10)   order 28800" in out and "train 22, validation 4, test 4" in out
+    assert "metrics: accuracy, sequence_accuracy" in out and out.count("'labels'") == 2
+    card = tmp_path / "i" / "task_card.json"
+    card.write_text(card.read_text().replace('"swap_halves(10)"', '"swap_halves(8)"'))
+    with pytest.raises(SystemExit) as exc:
+        main(["data", "show", str(tmp_path / "i")])
+    assert "'input_ids' rows have shape [10], expected [8]" in str(exc.value.code)
