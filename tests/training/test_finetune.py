@@ -15,6 +15,7 @@ from asen_fm.training.data import task_tensors
 from asen_fm.training.scripts import parse_flags
 
 from .conftest import TINY, refused
+from .test_own_data import make_task
 
 FINETUNE_TINY = [a for a in TINY if a not in ("--hidden_size", "32", "--num_layers", "2", "--num_heads", "4")]
 FINETUNE_TINY = [a for a in FINETUNE_TINY if a not in ("--intermediate_size", "64")]
@@ -120,6 +121,7 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
     finetune_script, pretrained: Path, tmp_path: Path, capsys
 ) -> None:
     out = tmp_path / "x"
+    points = make_task(tmp_path / "points", graph=False)  # the pretrained model has no input projection
     cases = {
         "already has a task or symmetry named 'intersect'": _args(
             pretrained, out, "--head_name", "intersect"
@@ -139,6 +141,7 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
         "unrecognized arguments: --bogus 1": _args(pretrained, out, "--bogus", "1"),
         "--lr must be >= 0": _args(pretrained, out, "--lr", "-1"),
         "--resume latest: no complete checkpoint": _args(pretrained, out, "--resume", "latest"),
+        "node_features of width 3 but the model takes none": [*_args(pretrained, out), "--task", str(points)],
     }
     for expected, argv in cases.items():
         assert expected in refused(finetune_script, argv, capsys), expected
