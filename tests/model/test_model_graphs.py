@@ -133,7 +133,9 @@ def test_assert_equivariant_passes_inside_and_catches_a_claim_that_is_too_big() 
         )
     model = AsenForTokenClassification(config).double()
     inputs = {"input_ids": torch.randint(0, 5, (3, 6))}
-    report = assert_equivariant(model, inputs, group="reversal(6)", samples=4, outside=np.roll(np.arange(6), 1))
+    report = assert_equivariant(
+        model, inputs, group="reversal(6)", samples=4, outside=np.roll(np.arange(6), 1)
+    )
     assert report["max_error"] < 1e-9 < report["outside_error"]
     with pytest.raises(AssertionError, match="not equivariant"):
         assert_equivariant(model, inputs, group="dihedral(6)", samples=16)
@@ -171,7 +173,9 @@ def test_bad_graph_symmetries_name_the_problem(entry, match) -> None:
 
 
 def test_directed_edges_keep_their_orientation() -> None:
-    config = AsenConfig(vocab_size=3, symmetries={"s": {"group": "trivial(3)", "edges": [[1, 0]], "directed": True}})
+    config = AsenConfig(
+        vocab_size=3, symmetries={"s": {"group": "trivial(3)", "edges": [[1, 0]], "directed": True}}
+    )
     assert config.symmetries["s"]["edges"] == [[1, 0]] and config.symmetries["s"]["directed"] is True
     support = edge_support(3, [[1, 0]], directed=True)
     assert support[1, 0] and not support[0, 1]
