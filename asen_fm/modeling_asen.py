@@ -472,7 +472,8 @@ class AsenPreTrainedModel(PreTrainedModel):
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
         """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head class."""
-        model = super().from_pretrained(*args, **kwargs)
+        loaded = super().from_pretrained(*args, **kwargs)
+        model = loaded[0] if isinstance(loaded, tuple) else loaded  # output_loading_info=True
         saved = (getattr(model.config, "architectures", None) or [None])[0]
         if (
             saved is not None
@@ -482,10 +483,10 @@ class AsenPreTrainedModel(PreTrainedModel):
         ):
             logger.warning(
                 f"This checkpoint was saved from {saved} but is loaded as {cls.__name__}: its head is new "
-                "and "
-                f"untrained (and its outputs differ in kind); load it with {saved} to keep the trained head."
+                f"and untrained (and its outputs differ in kind); load it with {saved} to keep the trained "
+                "head."
             )
-        return model
+        return loaded
 
 
 def _select(modules: dict[str, nn.Module], names: Iterable[str] | None, what: str) -> list[str]:

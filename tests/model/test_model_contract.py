@@ -8,7 +8,12 @@ import pytest
 import torch
 from tiny_models import tiny_config
 
-from asen_fm import AsenForNodeRegression, AsenForSequenceClassification, AsenForTokenClassification, AsenModel
+from asen_fm import (
+    AsenForNodeRegression,
+    AsenForSequenceClassification,
+    AsenForTokenClassification,
+    AsenModel,
+)
 
 
 def test_misspelt_keywords_raise_type_errors_naming_them() -> None:
