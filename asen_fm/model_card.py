@@ -88,13 +88,14 @@ def model_card_text(config: Any) -> str:
         closed = "yes" if row["two_closed"] else f"no ({row['closure_order']})"
         lines.append(
             f"| {row['name']} | `{row['spec']}` | {row['n']} | {row['order']} | {row['node_orbits']} | "
-            f"{row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | {row['symmetry_order']} |"
+            f"{row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | "
+            f"{row['symmetry_order']} |"
         )
     lines += [
         "",
-        "The model is equivariant to the symmetry of its whole breaking input: G^(2) for a group alone; with a "
-        "graph under the sparse or weakly sparse framework, the permutations that also keep the graph "
-        "(last column).",
+        "The model is equivariant to the symmetry of its whole breaking input: G^(2) for a group alone; "
+        "with a graph under the sparse or weakly sparse framework, the permutations that also keep the "
+        "graph (last column).",
     ]
     if config.tasks:
         lines += [

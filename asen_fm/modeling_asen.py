@@ -471,7 +471,7 @@ class AsenPreTrainedModel(PreTrainedModel):
 
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
-        """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head class."""
+        """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head."""
         loaded = super().from_pretrained(*args, **kwargs)
         model = loaded[0] if isinstance(loaded, tuple) else loaded  # output_loading_info=True
         saved = (getattr(model.config, "architectures", None) or [None])[0]

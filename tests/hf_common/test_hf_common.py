@@ -1,4 +1,4 @@
-"""transformers' own common model and config tests (``ModelTesterMixin``, ``ConfigTester``) on every ASEN class.
+"""transformers' common model and config tests (``ModelTesterMixin``, ``ConfigTester``) on every ASEN class.
 
 The test files come from the transformers sdist of the installed version (``fetch.py``), as for a model inside
 transformers. Tests that cannot apply to ASEN are skipped below, each with its reason.
@@ -10,6 +10,7 @@ import sys
 import unittest
 
 import torch
+from transformers.models.auto import modeling_auto  # noqa: E402
 
 from asen_fm import (
     AsenConfig,
@@ -18,8 +19,6 @@ from asen_fm import (
     AsenForTokenClassification,
     AsenModel,
 )
-
-from transformers.models.auto import modeling_auto  # noqa: E402
 
 sys.path.insert(0, str(__import__("fetch").ensure_hf_tests()))
 

@@ -122,7 +122,10 @@ def test_multitask_takes_a_list_of_tasks() -> None:
     out = model(**batch)
     alone = [model(input_ids=torch.tensor([e["input_ids"]]), task=e["task"]) for e in examples]
     assert torch.allclose(out.logits, torch.cat([a.logits for a in alone]))
-    losses = [torch.nn.functional.cross_entropy(a.logits, torch.tensor([y])) for a, y in zip(alone, [1, 0])]
+    losses = [
+        torch.nn.functional.cross_entropy(a.logits, torch.tensor([y]))
+        for a, y in zip(alone, [1, 0], strict=True)
+    ]
     assert torch.allclose(out.loss, torch.stack(losses).mean())
     model.add_task("t", symmetry="c6", head="token")
     with pytest.raises(ValueError, match="one head kind and num_labels"):
