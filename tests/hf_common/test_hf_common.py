@@ -34,7 +34,7 @@ from hf_tests.test_modeling_common import ModelTesterMixin, ids_tensor, random_a
 
 NOT_APPLICABLE = {
     "test_inputs_embeds": "ASEN embeds ids and node features itself; it has no inputs_embeds argument",
-    "test_inputs_embeds_matches_input_ids": "no inputs_embeds argument (node_features is the continuous input)",
+    "test_inputs_embeds_matches_input_ids": "no inputs_embeds argument (node_features is the continuous one)",
 }
 
 

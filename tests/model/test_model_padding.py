@@ -71,7 +71,7 @@ def test_padded_node_regression_loss_leaves_padding_out() -> None:
     assert batch["labels"].shape == (2, 9, 3) and torch.all(batch["labels"][0, 6:] == 0)
     out = model(**batch)
     errors = []
-    for b, example in enumerate(examples):
+    for example in examples:
         alone = model(
             node_features=torch.tensor(example["node_features"])[None], symmetry=example["symmetry"]
         )
