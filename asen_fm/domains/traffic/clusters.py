@@ -113,7 +113,7 @@ def read_clusters(path: str | Path) -> np.ndarray:
 
 
 def kmeans(points: np.ndarray, k: int, seed: int = 0, iters: int = 100) -> np.ndarray:
-    """Lloyd's k-means with k-means++ seeding (deterministic by seed): int64 labels, ids by first occurrence."""
+    """Lloyd's k-means, k-means++ seeding (deterministic by seed): int64 labels, ids by first occurrence."""
     x = np.asarray(points, dtype=np.float64)
     if x.ndim != 2 or len(x) < k or k < 1:
         raise ValueError(f"kmeans needs points [m, d] with m >= k >= 1, got shape {x.shape} and k={k}")

@@ -5,8 +5,9 @@ What it has: a highway of two branches (130 and 77 sensors at the default size) 
 of sizes 10, 38, 10, 23, 8, 15, 21, 71, 11 (the sizes of the paper's nine clusters; the branches are
 the paper's two clusters), the minor branch merging into the main one; sensors every ~0.4-0.9 km; road
 distance weights thresholded as DCRNN does (w_ij = exp(-(d_ij / sigma)^2), sigma the std of the
-distances of nearby pairs (within 6 km), zeroed below 0.1; about 8 neighbours per sensor); 5-minute speeds (mph) with free-flow speeds per sensor, a daily demand
-cycle with morning and evening peaks and quieter weekends, rush-hour congestion waves that start at
+distances of nearby pairs (within 6 km), zeroed below 0.1; about 7 neighbours per sensor);
+5-minute speeds (mph) with free-flow speeds per sensor, a daily demand cycle with morning and
+evening peaks and quieter weekends, rush-hour congestion waves that start at
 bottlenecks (the merge, the downstream ends) and travel *upstream* at 12-20 km/h, incidents whose
 queue grows upstream for 30-90 minutes, sensor bias and noise, and about 8 % missing readings (isolated
 dropouts plus multi-hour sensor outages) stored as 0 as in DCRNN's files.
