@@ -34,6 +34,7 @@ __all__ = [
     "LEFT_RIGHT_PAIRS",
     "NUM_JOINTS",
     "PARENTS",
+    "SPEC_BUILDERS",
     "adjacency",
     "edge_stabilizer",
     "group_elements",
@@ -127,6 +128,10 @@ GROUPS: dict[str, Callable[[], PermGroup]] = {
     "skeleton16_limbs": skeleton16_limbs,
     "skeleton16_pairs": skeleton16_pairs,
 }
+
+
+# What the spec parser needs to register (``name -> builder`` taking the spec's arguments).
+SPEC_BUILDERS: dict[str, Callable[[], PermGroup]] = {k: v for k, v in GROUPS.items() if k != "trivial"}
 
 
 def group_elements(group: PermGroup, limit: int = 100_000) -> list[np.ndarray]:

@@ -22,6 +22,7 @@ import numpy as np
 from asen_fm.symmetry import PermGroup
 
 __all__ = [
+    "SPEC_BUILDERS",
     "cluster_group",
     "cluster_sizes",
     "kmeans",
@@ -77,6 +78,10 @@ def cluster_group(assignment: Sequence[Any] | np.ndarray) -> PermGroup:
     spec = "clusters([" + ", ".join(str(int(i)) for i in ids) + "])"
     spec_or_none = spec if "clusters" in _spec_builders() else None
     return PermGroup._named(n, generators, spec_or_none, order)  # type: ignore[arg-type]
+
+
+# What the spec parser needs to register: ``clusters([c_0, c_1, ...])`` -> cluster_group.
+SPEC_BUILDERS = {"clusters": cluster_group}
 
 
 def read_clusters(path: str | Path) -> np.ndarray:
