@@ -24,7 +24,8 @@ HEAD_KINDS = ("token", "sequence", "node_regression")
 POOLINGS = ("mean", "sum")
 REGRESSION_LOSSES = ("l1", "mse")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
-GRAPH_KEYS = ("edges", "framework", "directed")
+ENTRY_KEYS = ("edges", "framework", "directed", "pairs", "pair_group", "positions")
+PAIR_MODES = ("orbits", "none")
 
 # Complete auto_map written into every saved config.json (file stem . class name).
 AUTO_MAP = {
@@ -81,54 +82,144 @@ def normalize_symmetry(
 ) -> tuple[dict[str, Any], bool]:
     """A ``config.symmetries`` entry in its stored form, and whether a user (not config.json) gave it.
 
-    ``value`` is a group (spec string, ``PermGroup``, JSON group), the user form ``{"group": ..., "edges":
-    [[i, j], ...], "framework": "full" | "sparse" | "weakly_sparse", "directed": bool}``, or the stored
-    form (a JSON group with those keys beside ``n`` / ``generators``). The stored form is flat:
-    ``{"n", "generators"[, "spec"][, "edges", "framework"[, "directed"]]}``.
+    ``value`` is a group (spec string, ``PermGroup``, JSON group), the user form ``{"group": ..., **options}``
+    or the stored form (a JSON group with the options beside ``n`` / ``generators``). Options:
+
+    - ``edges`` [[i, j], ...], ``framework`` ("full" | "sparse" | "weakly_sparse"), ``directed``: a graph;
+    - ``pairs``: "orbits" (G's pair orbits bias the attention) or "none" (node-only breaking: no pair table,
+      the attention is the plain one). A user's group without a graph gets "none" where that is exact
+      (G is the product of symmetric groups on its node orbits, so the node colors alone pin G^(2)) and
+      the pair table would have more than n entries; a stored entry without it means "orbits";
+    - ``pair_group``: a group H containing G whose pair orbits bias the attention instead of G's (a
+      coarser, cheaper coloring; the symmetry is then Aut(G's node colors) ∩ Aut(H's pair colors) ⊇ G);
+    - ``positions`` [h, w]: row + column embeddings instead of one per node (the "2-D positions" baseline
+      of a trivial group on an h x w grid).
     """
-    extra: dict[str, Any] = {}
+    options: dict[str, Any] = {}
     if isinstance(value, dict) and "group" in value:
-        unknown = set(value) - {"group", *GRAPH_KEYS}
+        unknown = set(value) - {"group", *ENTRY_KEYS}
         if unknown:
             raise ValueError(
-                f"{where(name)}: unknown keys {sorted(unknown)}; allowed: group, {', '.join(GRAPH_KEYS)}"
+                f"{where(name)}: unknown keys {sorted(unknown)}; allowed: group, {', '.join(ENTRY_KEYS)}"
             )
-        extra = {k: value[k] for k in GRAPH_KEYS if k in value}
+        options = {k: value[k] for k in ENTRY_KEYS if k in value}
         group_json, _ = group_to_json(value["group"], name)
         parsed = True
     elif isinstance(value, dict):
-        unknown = set(value) - {"n", "generators", "spec", *GRAPH_KEYS}
+        unknown = set(value) - {"n", "generators", "spec", *ENTRY_KEYS}
         if unknown:
             raise ValueError(
                 f"{where(name)}: unknown keys {sorted(unknown)}; a group dict has n, generators, spec "
-                f"and optionally {', '.join(GRAPH_KEYS)} (or use {{'group': ..., 'edges': ...}})"
+                f"and optionally {', '.join(ENTRY_KEYS)} (or use {{'group': ..., 'edges': ...}})"
             )
-        extra = {k: value[k] for k in GRAPH_KEYS if k in value}
+        options = {k: value[k] for k in ENTRY_KEYS if k in value}
         group_json, parsed = group_to_json(value, name)
     else:
         group_json, parsed = group_to_json(value, name)
     for key, given in (("edges", edges), ("framework", framework), ("directed", directed)):
         if given is not None:
-            extra[key] = given
+            options[key] = given
+            parsed = True
     entry = dict(group_json)
-    edge_list = extra.get("edges")
-    chosen = extra.get("framework")
+    _add_graph(entry, options, name)
+    _add_pair_options(entry, options, name, parsed)
+    return entry, parsed
+
+
+def _add_graph(entry: dict[str, Any], options: dict[str, Any], name: str) -> None:
+    edge_list = options.get("edges")
+    chosen = options.get("framework")
     if chosen is not None and chosen not in FRAMEWORKS:
         raise ValueError(f"{where(name)}: framework must be one of {FRAMEWORKS}, got {chosen!r}")
     if edge_list is None:
         if chosen not in (None, "full"):
             raise ValueError(f"{where(name)}: framework {chosen!r} needs edges=[[i, j], ...]")
-        if extra.get("directed"):
+        if options.get("directed"):
             raise ValueError(f"{where(name)}: directed=True needs edges=[[i, j], ...]")
-        return entry, parsed
-    is_directed = extra.get("directed", False)
+        return
+    is_directed = options.get("directed", False)
     if not isinstance(is_directed, bool):
         raise ValueError(f"{where(name)}: directed must be true or false, got {is_directed!r}")
     entry["edges"] = parse_edges(edge_list, entry["n"], is_directed, name=f"{where(name)}: edges")
     entry["framework"] = chosen or "full"
     if is_directed:
         entry["directed"] = True
-    return entry, parsed
+
+
+def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str, parsed: bool) -> None:
+    pairs = options.get("pairs")
+    if pairs is not None and pairs not in PAIR_MODES:
+        raise ValueError(f"{where(name)}: pairs must be one of {PAIR_MODES}, got {pairs!r}")
+    graph = entry.get("framework", "full") != "full"
+    positions = options.get("positions")
+    if positions is not None:
+        if (
+            not isinstance(positions, (list, tuple))
+            or len(positions) != 2
+            or not all(isinstance(v, int) and v > 0 for v in positions)
+            or positions[0] * positions[1] != entry["n"]
+        ):
+            raise ValueError(
+                f"{where(name)}: positions must be [h, w] with h * w = n = {entry['n']}, got {positions!r}"
+            )
+        if any(len(set(g)) != len(g) or any(i != v for i, v in enumerate(g)) for g in entry["generators"]):
+            raise ValueError(
+                f"{where(name)}: row/column positions give every node its own embedding, so they break "
+                "every symmetry: use them with the trivial group"
+            )
+        entry["positions"] = [int(positions[0]), int(positions[1])]
+        pairs = pairs or "none"
+    pair_group = options.get("pair_group")
+    if pair_group is not None:
+        if graph:
+            raise ValueError(f"{where(name)}: pair_group needs the full framework")
+        if pairs == "none":
+            raise ValueError(f"{where(name)}: pair_group gives a pair table; it cannot go with pairs='none'")
+        coarse, _ = group_to_json(pair_group, name)
+        if coarse["n"] != entry["n"]:
+            raise ValueError(f"{where(name)}: pair_group acts on {coarse['n']} points, G on {entry['n']}")
+        _check_subgroup(entry, coarse, name)
+        entry["pair_group"] = coarse
+        pairs = "orbits"
+    if pairs == "none" and graph:
+        raise ValueError(
+            f"{where(name)}: pairs='none' cannot carry the {entry['framework']} framework's graph"
+        )
+    if pairs is None and parsed and not graph:
+        pairs = "none" if _node_only_is_exact_and_cheaper(entry) else "orbits"
+    if pairs == "none":  # stored only when set: an entry without it has a pair table
+        entry["pairs"] = pairs
+
+
+def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) -> None:
+    try:
+        from asen_fm.symmetry import PermGroup
+    except ImportError:  # only the shipped files: the stored entry was checked when it was made
+        return
+    big = PermGroup.from_json(coarse)
+    for generator in entry["generators"]:
+        if not big.contains(generator):
+            raise ValueError(
+                f"{where(name)}: pair_group must contain G, but G's generator {generator} is not in {big}: "
+                "its pair colors would break G"
+            )
+
+
+def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
+    try:
+        from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size
+    except ImportError:
+        return False
+    return pair_table_size(entry) > entry["n"] and node_only_is_exact(entry)
+
+
+def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
+    """Every warning a user's symmetry may deserve: the model's symmetry is larger or smaller than G."""
+    if entry.get("pairs") == "none":
+        warn_if_node_only_is_loose(name, entry)
+    elif "pair_group" not in entry:
+        warn_if_not_two_closed(name, entry)
+    warn_if_edges_not_preserved(name, entry)
 
 
 def warn_if_edges_not_preserved(name: str, entry: dict[str, Any]) -> None:
@@ -154,6 +245,24 @@ def warn_if_edges_not_preserved(name: str, entry: dict[str, Any]) -> None:
         UserWarning,
         stacklevel=4,
     )
+
+
+def warn_if_node_only_is_loose(name: str, entry: dict[str, Any]) -> None:
+    """Warn when node-only breaking (pairs='none') leaves a symmetry larger than G."""
+    if entry.get("pairs") != "none" or "positions" in entry:
+        return
+    try:
+        from asen_fm.symmetry.breaking import node_only_is_exact, symmetry_order
+    except ImportError:
+        return
+    if not node_only_is_exact(entry):
+        warnings.warn(
+            f"{where(name)}: node-only breaking (pairs='none') pins only the product of symmetric groups on "
+            f"G's node orbits (order {format_order(symmetry_order(entry))}), which is larger than G "
+            f"{entry.get('spec', '')}: the model is equivariant to that larger group",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def moved_edge(entry: dict[str, Any]) -> tuple[list[int], list[int]] | None:
@@ -320,8 +429,7 @@ class AsenConfig(PreTrainedConfig):
             _check_name(name, "symmetry")
             entry, parsed = normalize_symmetry(value, name)
             if parsed:
-                warn_if_not_two_closed(name, entry)
-                warn_if_edges_not_preserved(name, entry)
+                warn_about_symmetry(name, entry)
             normalized[name] = entry
         self.symmetries = normalized
         self.tasks = {name: validate_task(name, task, self.symmetries) for name, task in self.tasks.items()}
@@ -342,8 +450,7 @@ class AsenConfig(PreTrainedConfig):
         if name in self.symmetries:
             raise ValueError(f"symmetry {name!r} already exists; known symmetries: {sorted(self.symmetries)}")
         entry, _ = normalize_symmetry(group, name, edges=edges, framework=framework, directed=directed)
-        warn_if_not_two_closed(name, entry)
-        warn_if_edges_not_preserved(name, entry)
+        warn_about_symmetry(name, entry)
         self.symmetries = {**self.symmetries, name: entry}
         return entry
 

@@ -71,18 +71,25 @@ def tracing() -> bool:
 # Orbit colorings (NumPy, cached per symmetry entry) and the per-symmetry embedder
 # --------------------------------------------------------------------------------------------------
 
-_COLORINGS: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+_COLORINGS: dict[str, tuple[torch.Tensor, torch.Tensor | None]] = {}
+# A pair table with more rows than this many per node is O(n^2): the model says so when it builds one.
+LARGE_PAIR_TABLE = 16
 
 
-def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(node ids long[n], pair ids long[n, n], -1 where the framework allows no attention), cached."""
+def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(node ids long[n], pair ids long[n, n] with -1 where the framework allows no attention, or None
+    for node-only breaking), cached per entry."""
     key = json.dumps(entry, sort_keys=True)
     if key not in _COLORINGS:
         nodes, pairs, attend = symmetry_coloring(entry)
-        pairs = pairs.astype(np.int64)
-        if attend is not None:
-            pairs[~attend] = -1
-        _COLORINGS[key] = (torch.from_numpy(nodes.astype(np.int64)), torch.from_numpy(pairs))
+        if "positions" in entry:  # row/column embeddings: node i looks up its own row of the summed table
+            nodes = np.arange(entry["n"])
+        if pairs is not None:
+            pairs = pairs.astype(np.int64)
+            if attend is not None:
+                pairs[~attend] = -1
+            pairs = torch.from_numpy(pairs)
+        _COLORINGS[key] = (torch.from_numpy(nodes.astype(np.int64)), pairs)
     return _COLORINGS[key]
 
 
@@ -102,12 +109,26 @@ class SymmetryEmbedder(nn.Module):
         self.framework = entry.get("framework", "full")
         self.num_edges = len(entry.get("edges", []))
         self.num_node_orbits = int(self.node_ids.max()) + 1
-        self.num_pair_orbits = int(self.pair_ids.max()) + 1
-        self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
+        self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+        self.positions = entry.get("positions")
+        if self.positions is None:
+            self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
+        else:  # the "2-D positions" baseline: row embedding + column embedding
+            self.row_embedding = nn.Embedding(self.positions[0], config.hidden_size)
+            self.column_embedding = nn.Embedding(self.positions[1], config.hidden_size)
+        if self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
+            logger.warning_once(
+                f"symmetry {entry.get('spec', '')!r}: its pair-orbit table has {self.num_pair_orbits} rows "
+                f"for n = {self.n} nodes (O(n^2) per head and layer); node-only breaking (pairs='none') "
+                "or a coarser pair_group is far cheaper where it is exact"
+            )
         lead = () if config.share_orbit_bias else (config.num_hidden_layers,)
-        self.pair_bias = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, config.num_attention_heads))
-        self.pair_key = self.pair_value = None
-        if config.pair_embeddings:
+        self.pair_bias = self.pair_key = self.pair_value = None
+        if self.pair_ids is not None:
+            self.pair_bias = nn.Parameter(
+                torch.zeros(*lead, self.num_pair_orbits, config.num_attention_heads)
+            )
+        if config.pair_embeddings and self.pair_ids is not None:
             head_dim = config.hidden_size // config.num_attention_heads
             self.pair_key = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
             self.pair_value = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
@@ -115,10 +136,17 @@ class SymmetryEmbedder(nn.Module):
 
     def extra_repr(self) -> str:
         text = f"{self.entry.get('spec', f'degree {self.n}')}: {self.num_node_orbits} node orbits, "
-        text += f"{self.num_pair_orbits} pair orbits"
+        text += f"{self.num_pair_orbits} pair orbits" if self.pair_ids is not None else "node-only"
         if self.num_edges:
             text += f", {self.framework} framework on {self.num_edges} edges"
         return text
+
+    def node_table(self) -> torch.Tensor:
+        """Embedding rows [num_node_orbits, hidden] that ``node_ids`` index (A^(1))."""
+        if self.positions is None:
+            return self.node_embedding.weight
+        rows, columns = self.row_embedding.weight, self.column_embedding.weight
+        return (rows[:, None, :] + columns[None, :, :]).reshape(-1, rows.shape[-1])
 
     def tables(self, layer: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """(bias [P, heads] x ``orbit_bias_scale``, pair keys [P, d] or None, pair values) of ``layer``."""
@@ -150,6 +178,11 @@ class OrbitLayout:
     def fill_id(self) -> int:
         return sum(e.num_pair_orbits for e in self.embedders)
 
+    @property
+    def node_only(self) -> bool:
+        """No symmetry of the batch has a pair table: attention needs no bias beyond padding."""
+        return all(e.pair_ids is None for e in self.embedders)
+
     def to(self, device: torch.device) -> OrbitLayout:
         return OrbitLayout(
             self.embedders, self.node_index.to(device), self.pair_index.to(device), self.lengths.to(device)
@@ -157,7 +190,7 @@ class OrbitLayout:
 
     def node_states(self) -> torch.Tensor:
         """Orbit positional embeddings [B', n, hidden] (zeros at padded nodes)."""
-        weights = [e.node_embedding.weight for e in self.embedders]
+        weights = [e.node_table() for e in self.embedders]
         stacked = torch.cat([*weights, weights[0].new_zeros(1, weights[0].shape[1])])
         return nn.functional.embedding(self.node_index, stacked)
 
@@ -165,8 +198,9 @@ class OrbitLayout:
         self, layer: int, dtype: torch.dtype
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Stacked (bias [P+2, heads], keys [P+2, d] or None, values) of ``layer``, FILL and MASK last."""
-        parts = [e.tables(layer) for e in self.embedders]
-        bias = torch.cat([p[0] for p in parts]).to(dtype)
+        parts = [e.tables(layer) for e in self.embedders if e.pair_ids is not None]
+        heads = next(e for e in self.embedders if e.pair_ids is not None).pair_bias.shape[-1]
+        bias = torch.cat([p[0] for p in parts]).to(dtype).reshape(-1, heads)
         extra = bias.new_zeros(2, bias.shape[1])
         extra[1] = torch.finfo(dtype).min
         bias = torch.cat([bias, extra])
@@ -189,7 +223,10 @@ def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayo
     pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.long)
     for b, e in enumerate(embedders):
         node_index[b, : e.n] = e.node_ids + node_offset[e]
-        pair_index[b, : e.n, : e.n] = torch.where(e.pair_ids >= 0, e.pair_ids + pair_offset[e], mask)
+        if e.pair_ids is None:  # node-only: no bias inside the example
+            pair_index[b, : e.n, : e.n] = fill
+        else:
+            pair_index[b, : e.n, : e.n] = torch.where(e.pair_ids >= 0, e.pair_ids + pair_offset[e], mask)
         pair_index[b, e.n :, : e.n] = fill
     lengths = torch.tensor([e.n for e in embedders], dtype=torch.long)
     return OrbitLayout(unique, node_index, pair_index, lengths)
@@ -325,15 +362,30 @@ class AsenAttention(nn.Module):
         self,
         hidden_states: torch.Tensor,
         layout: OrbitLayout,
-        ids: torch.Tensor,
+        ids: torch.Tensor | None,
+        key_bias: torch.Tensor | None = None,
         need_weights: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``ids`` [B', n, n] index the layout's stacked tables; for node-only batches ``ids`` is None and
+        ``key_bias`` [B, 1, 1, n] (or None without padding) is the whole additive mask."""
         batch, n, _ = hidden_states.shape
         qkv = self.qkv(hidden_states).view(batch, n, 3, self.num_heads, self.head_dim)
         query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [B, H, n, d]
         dropout = self.attention_dropout if self.training else 0.0
-        table, pair_keys, pair_values = layout.layer_tables(self.layer_idx, query.dtype)
         implementation = self.config._attn_implementation or "eager"
+        if ids is None:  # node-only breaking: the plain transformer's attention
+            if need_weights:
+                implementation = "eager"
+            elif implementation == "flex_attention":  # nothing for a score_mod to add
+                implementation = "sdpa"
+            attention: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+                implementation, eager_attention_forward
+            )
+            output, weights = attention(
+                self, query, key, value, key_bias, dropout=dropout, scaling=self.scaling, is_causal=False
+            )
+            return self.out_proj(output.reshape(batch, n, -1)), weights
+        table, pair_keys, pair_values = layout.layer_tables(self.layer_idx, query.dtype)
         if need_weights or pair_keys is not None:
             implementation = "eager"
         weights = None
@@ -373,9 +425,14 @@ class AsenLayer(GradientCheckpointingLayer):
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(
-        self, hidden_states: torch.Tensor, layout: OrbitLayout, ids: torch.Tensor, need_weights: bool = False
+        self,
+        hidden_states: torch.Tensor,
+        layout: OrbitLayout,
+        ids: torch.Tensor | None,
+        key_bias: torch.Tensor | None = None,
+        need_weights: bool = False,
     ) -> torch.Tensor:
-        attended, _ = self.attention(self.attention_norm(hidden_states), layout, ids, need_weights)
+        attended, _ = self.attention(self.attention_norm(hidden_states), layout, ids, key_bias, need_weights)
         hidden_states = hidden_states + self.dropout(attended)
         return hidden_states + self.dropout(self.mlp(self.mlp_norm(hidden_states)))
 
@@ -730,8 +787,14 @@ class AsenModel(AsenPreTrainedModel):
         batch, n_max, _ = states.shape
         self.check_lengths(names, n_max, attention_mask, batch)
         layout = self.layout(names, n_max, states.device)
-        ids = layout.pair_index
-        if attention_mask is not None:  # padded keys take the MASK row of the tables
+        ids, key_bias = layout.pair_index, None
+        if layout.node_only:  # no pair table: only padded keys need masking
+            ids = None
+            valid = self.node_mask(symmetry, batch, n_max, attention_mask, states.device)
+            if valid is not None:
+                key_bias = states.new_zeros(valid.shape[0], 1, 1, n_max)
+                key_bias = key_bias.masked_fill(~valid[:, None, None, :], torch.finfo(states.dtype).min)
+        elif attention_mask is not None:  # padded keys take the MASK row of the tables
             ids = torch.where(attention_mask.bool()[:, None, :], ids, layout.fill_id + 1)
         need_weights = kwargs.get("output_attentions", self.config.output_attentions)
         if need_weights and (self.config._attn_implementation or "eager") != "eager":
@@ -742,7 +805,7 @@ class AsenModel(AsenPreTrainedModel):
             )
         states = self.embedding_dropout(states + layout.node_states())
         for layer in self.backbone.layers:
-            states = layer(states, layout, ids, bool(need_weights))
+            states = layer(states, layout, ids, key_bias, bool(need_weights))
         return BaseModelOutput(last_hidden_state=self.backbone.norm(states))
 
 

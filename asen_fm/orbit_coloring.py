@@ -269,13 +269,15 @@ def edge_support(n: int, edges: Sequence[Sequence[int]], directed: bool = False)
     return support
 
 
-def symmetry_coloring(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(A^(1) int32[n], A^(2) int32[n, n], attend bool[n, n] or None) of a stored symmetry entry.
+def symmetry_coloring(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(A^(1) int32[n], A^(2) int32[n, n] or None, attend bool[n, n] or None) of a stored symmetry entry.
 
-    ``entry`` is a ``config.symmetries`` value: a JSON group plus optional ``edges``, ``directed`` and
-    ``framework``. ``full`` colors every pair by its G-orbit (the graph plays no part); ``sparse`` keeps
-    those colors on the graph's edges and self-loops only and returns ``attend`` (attention runs along
-    the graph alone); ``weakly_sparse`` keeps every pair, its color refined by edge / non-edge.
+    ``entry`` is a ``config.symmetries`` value: a JSON group plus optional ``edges``, ``directed``,
+    ``framework``, ``pairs`` and ``pair_group``. ``full`` colors every pair by its G-orbit (the graph plays
+    no part); ``sparse`` keeps those colors on the graph's edges and self-loops only and returns ``attend``
+    (attention runs along the graph alone); ``weakly_sparse`` keeps every pair, its color refined by edge /
+    non-edge. ``pairs="none"`` gives no pair coloring at all (node-only breaking); ``pair_group`` takes the
+    pair colors from that (larger) group instead of G.
     """
     group = parse_group_json(entry, name="symmetry")
     n, gens = group["n"], group["generators"]
@@ -283,6 +285,11 @@ def symmetry_coloring(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray,
     if framework not in FRAMEWORKS:
         raise ValueError(f"symmetry: framework must be one of {FRAMEWORKS}, got {framework!r}")
     nodes = node_orbits((n, gens))
+    if entry.get("pairs") == "none":
+        return nodes, None, None
+    if entry.get("pair_group") is not None:
+        coarse = parse_group_json(entry["pair_group"], name="symmetry: pair_group")
+        return nodes, pair_orbits((n, coarse["generators"])), None
     if framework == "full":
         return nodes, pair_orbits((n, gens)), None
     directed = bool(entry.get("directed", False))
