@@ -11,7 +11,10 @@ from transformers import (
     AutoModelForTokenClassification,
 )
 
+from . import hub
+from .collator import AsenDataCollator
 from .configuration_asen import AsenConfig
+from .equivariance import assert_equivariant
 from .modeling_asen import (
     AsenForMultiTask,
     AsenForNodeRegression,
@@ -28,9 +31,11 @@ AutoConfig.register(AsenConfig.model_type, AsenConfig, exist_ok=True)
 AutoModel.register(AsenConfig, AsenModel, exist_ok=True)
 AutoModelForTokenClassification.register(AsenConfig, AsenForTokenClassification, exist_ok=True)
 AutoModelForSequenceClassification.register(AsenConfig, AsenForSequenceClassification, exist_ok=True)
+hub.install()
 
 __all__ = [
     "AsenConfig",
+    "AsenDataCollator",
     "AsenForMultiTask",
     "AsenForNodeRegression",
     "AsenForSequenceClassification",
@@ -39,4 +44,5 @@ __all__ = [
     "AsenPreTrainedModel",
     "SymmetryEmbedder",
     "__version__",
+    "assert_equivariant",
 ]

@@ -17,11 +17,15 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
+from .orbit_coloring import FRAMEWORKS, parse_edges, parse_group_json
+
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 HEAD_KINDS = ("token", "sequence", "node_regression")
 POOLINGS = ("mean", "sum")
 REGRESSION_LOSSES = ("l1", "mse")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+ENTRY_KEYS = ("edges", "framework", "directed", "pairs", "pair_group", "positions")
+PAIR_MODES = ("orbits", "none")
 
 # Complete auto_map written into every saved config.json (file stem . class name).
 AUTO_MAP = {
@@ -40,27 +44,6 @@ def _check_name(name: Any, what: str) -> str:
     return name
 
 
-def _validate_group_json(obj: dict, name: str) -> dict[str, Any]:
-    """Check the JSON group form ``{"n", "generators"[, "spec"]}`` and return a plain-typed copy."""
-    if "n" not in obj or "generators" not in obj:
-        raise ValueError(
-            f"symmetry {name!r}: a group dict needs keys 'n' and 'generators', got {sorted(obj)}"
-        )
-    n = obj["n"]
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"symmetry {name!r}: 'n' must be a positive int, got {n!r}")
-    gens = []
-    for gen in obj["generators"]:
-        perm = [int(v) for v in gen]
-        if sorted(perm) != list(range(n)):
-            raise ValueError(f"symmetry {name!r}: generator {perm} is not a permutation of 0..{n - 1}")
-        gens.append(perm)
-    out: dict[str, Any] = {"n": n, "generators": gens}
-    if obj.get("spec") is not None:
-        out["spec"] = str(obj["spec"])
-    return out
-
-
 def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
     """Normalize a group given as JSON dict, spec string or ``PermGroup`` to its JSON dict form.
 
@@ -68,7 +51,9 @@ def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
     or ``PermGroup``), i.e. whether the group came from a user rather than from a saved ``config.json``.
     """
     if isinstance(group, dict):
-        return _validate_group_json(group, name), False
+        return parse_group_json(
+            {k: group[k] for k in ("n", "generators", "spec") if k in group}, where(name)
+        ), False
     if isinstance(group, str) or hasattr(group, "to_json"):
         try:
             from asen_fm.symmetry import PermGroup
@@ -78,10 +63,233 @@ def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
                 "pass the JSON form {'n': ..., 'generators': [...]} instead"
             ) from err
         permgroup = PermGroup.parse(group) if isinstance(group, str) else group
-        return _validate_group_json(dict(permgroup.to_json()), name), True
+        return parse_group_json(dict(permgroup.to_json()), where(name)), True
     raise ValueError(
         f"symmetry {name!r}: expected a spec string, a PermGroup or a JSON dict, got {type(group).__name__}"
     )
+
+
+def where(name: str) -> str:
+    return f"symmetry {name!r}"
+
+
+def normalize_symmetry(
+    value: Any,
+    name: str,
+    edges: Any = None,
+    framework: str | None = None,
+    directed: bool | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """A ``config.symmetries`` entry in its stored form, and whether a user (not config.json) gave it.
+
+    ``value`` is a group (spec string, ``PermGroup``, JSON group), the user form ``{"group": ..., **options}``
+    or the stored form (a JSON group with the options beside ``n`` / ``generators``). Options:
+
+    - ``edges`` [[i, j], ...], ``framework`` ("full" | "sparse" | "weakly_sparse"), ``directed``: a graph;
+    - ``pairs``: "orbits" (G's pair orbits bias the attention) or "none" (node-only breaking: no pair table,
+      the attention is the plain one). A user's group without a graph gets "none" where that is exact
+      (G is the product of symmetric groups on its node orbits, so the node colors alone pin G^(2)) and
+      the pair table would have more than n entries; a stored entry without it means "orbits";
+    - ``pair_group``: a group H containing G whose pair orbits bias the attention instead of G's (a
+      coarser, cheaper coloring; the symmetry is then Aut(G's node colors) ∩ Aut(H's pair colors) ⊇ G);
+    - ``positions`` [h, w]: row + column embeddings instead of one per node (the "2-D positions" baseline
+      of a trivial group on an h x w grid).
+    """
+    options: dict[str, Any] = {}
+    if isinstance(value, dict) and "group" in value:
+        unknown = set(value) - {"group", *ENTRY_KEYS}
+        if unknown:
+            raise ValueError(
+                f"{where(name)}: unknown keys {sorted(unknown)}; allowed: group, {', '.join(ENTRY_KEYS)}"
+            )
+        options = {k: value[k] for k in ENTRY_KEYS if k in value}
+        group_json, _ = group_to_json(value["group"], name)
+        parsed = True
+    elif isinstance(value, dict):
+        unknown = set(value) - {"n", "generators", "spec", *ENTRY_KEYS}
+        if unknown:
+            raise ValueError(
+                f"{where(name)}: unknown keys {sorted(unknown)}; a group dict has n, generators, spec "
+                f"and optionally {', '.join(ENTRY_KEYS)} (or use {{'group': ..., 'edges': ...}})"
+            )
+        options = {k: value[k] for k in ENTRY_KEYS if k in value}
+        group_json, parsed = group_to_json(value, name)
+    else:
+        group_json, parsed = group_to_json(value, name)
+    for key, given in (("edges", edges), ("framework", framework), ("directed", directed)):
+        if given is not None:
+            options[key] = given
+            parsed = True
+    entry = dict(group_json)
+    _add_graph(entry, options, name)
+    _add_pair_options(entry, options, name, parsed)
+    return entry, parsed
+
+
+def _add_graph(entry: dict[str, Any], options: dict[str, Any], name: str) -> None:
+    edge_list = options.get("edges")
+    chosen = options.get("framework")
+    if chosen is not None and chosen not in FRAMEWORKS:
+        raise ValueError(f"{where(name)}: framework must be one of {FRAMEWORKS}, got {chosen!r}")
+    if edge_list is None:
+        if chosen not in (None, "full"):
+            raise ValueError(f"{where(name)}: framework {chosen!r} needs edges=[[i, j], ...]")
+        if options.get("directed"):
+            raise ValueError(f"{where(name)}: directed=True needs edges=[[i, j], ...]")
+        return
+    is_directed = options.get("directed", False)
+    if not isinstance(is_directed, bool):
+        raise ValueError(f"{where(name)}: directed must be true or false, got {is_directed!r}")
+    entry["edges"] = parse_edges(edge_list, entry["n"], is_directed, name=f"{where(name)}: edges")
+    entry["framework"] = chosen or "full"
+    if is_directed:
+        entry["directed"] = True
+
+
+def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str, parsed: bool) -> None:
+    pairs = options.get("pairs")
+    if pairs is not None and pairs not in PAIR_MODES:
+        raise ValueError(f"{where(name)}: pairs must be one of {PAIR_MODES}, got {pairs!r}")
+    graph = entry.get("framework", "full") != "full"
+    positions = options.get("positions")
+    if positions is not None:
+        if (
+            not isinstance(positions, (list, tuple))
+            or len(positions) != 2
+            or not all(isinstance(v, int) and v > 0 for v in positions)
+            or positions[0] * positions[1] != entry["n"]
+        ):
+            raise ValueError(
+                f"{where(name)}: positions must be [h, w] with h * w = n = {entry['n']}, got {positions!r}"
+            )
+        if any(len(set(g)) != len(g) or any(i != v for i, v in enumerate(g)) for g in entry["generators"]):
+            raise ValueError(
+                f"{where(name)}: row/column positions give every node its own embedding, so they break "
+                "every symmetry: use them with the trivial group"
+            )
+        entry["positions"] = [int(positions[0]), int(positions[1])]
+        pairs = pairs or "none"
+    pair_group = options.get("pair_group")
+    if pair_group is not None:
+        if graph:
+            raise ValueError(f"{where(name)}: pair_group needs the full framework")
+        if pairs == "none":
+            raise ValueError(f"{where(name)}: pair_group gives a pair table; it cannot go with pairs='none'")
+        coarse, _ = group_to_json(pair_group, name)
+        if coarse["n"] != entry["n"]:
+            raise ValueError(f"{where(name)}: pair_group acts on {coarse['n']} points, G on {entry['n']}")
+        _check_subgroup(entry, coarse, name)
+        entry["pair_group"] = coarse
+        pairs = "orbits"
+    if pairs == "none" and graph:
+        raise ValueError(
+            f"{where(name)}: pairs='none' cannot carry the {entry['framework']} framework's graph"
+        )
+    if pairs is None and parsed and not graph:
+        pairs = "none" if _node_only_is_exact_and_cheaper(entry) else "orbits"
+    if pairs == "none":  # stored only when set: an entry without it has a pair table
+        entry["pairs"] = pairs
+
+
+def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) -> None:
+    try:
+        from asen_fm.symmetry import PermGroup
+    except ImportError:  # only the shipped files: the stored entry was checked when it was made
+        return
+    big = PermGroup.from_json(coarse)
+    for generator in entry["generators"]:
+        if not big.contains(generator):
+            raise ValueError(
+                f"{where(name)}: pair_group must contain G, but G's generator {generator} is not in {big}: "
+                "its pair colors would break G"
+            )
+
+
+def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
+    try:
+        from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size
+    except ImportError:
+        return False
+    return pair_table_size(entry) > entry["n"] and node_only_is_exact(entry)
+
+
+def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
+    """Every warning a user's symmetry may deserve: the model's symmetry is larger or smaller than G."""
+    if entry.get("pairs") == "none":
+        warn_if_node_only_is_loose(name, entry)
+    elif "pair_group" not in entry:
+        warn_if_not_two_closed(name, entry)
+    warn_if_edges_not_preserved(name, entry)
+
+
+def warn_if_edges_not_preserved(name: str, entry: dict[str, Any]) -> None:
+    """Warn when G moves an edge of a sparse / weakly sparse graph: the symmetry is then only the part of
+    G^(2) that keeps the graph, Aut(node colors, pair colors, graph); its order is in the warning."""
+    if entry.get("framework", "full") == "full":
+        return
+    moved = moved_edge(entry)
+    if moved is None:
+        return
+    generator, edge = moved
+    try:
+        from asen_fm.symmetry.breaking import symmetry_order
+    except ImportError:  # only the shipped model files: the order needs the automorphism search
+        remaining = "(order: install asen_fm to compute it)"
+    else:
+        remaining = f"of order {format_order(symmetry_order(entry))}"
+    warnings.warn(
+        f"{where(name)}: G does not preserve the graph: generator {generator} maps edge {edge} to "
+        f"[{generator[edge[0]]}, {generator[edge[1]]}], which is not an edge; with the "
+        f"{entry['framework']} framework the model is equivariant only to Aut(colors, graph) {remaining}, "
+        "not to G",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
+def warn_if_node_only_is_loose(name: str, entry: dict[str, Any]) -> None:
+    """Warn when node-only breaking (pairs='none') leaves a symmetry larger than G."""
+    if entry.get("pairs") != "none" or "positions" in entry:
+        return
+    try:
+        from asen_fm.symmetry.breaking import node_only_is_exact, symmetry_order
+    except ImportError:
+        return
+    if not node_only_is_exact(entry):
+        warnings.warn(
+            f"{where(name)}: node-only breaking (pairs='none') pins only the product of symmetric groups on "
+            f"G's node orbits (order {format_order(symmetry_order(entry))}), which is larger than G "
+            f"{entry.get('spec', '')}: the model is equivariant to that larger group",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def moved_edge(entry: dict[str, Any]) -> tuple[list[int], list[int]] | None:
+    """(generator, edge) for the first generator of G that maps an edge to a non-edge, or None."""
+    directed = entry.get("directed", False)
+    edges = {tuple(e) for e in entry.get("edges", [])}
+    if not directed:
+        edges |= {(j, i) for i, j in edges}
+    for generator in entry["generators"]:
+        for i, j in sorted(edges):
+            if (generator[i], generator[j]) not in edges:
+                return generator, [i, j]
+    return None
+
+
+def format_order(order: int) -> str:
+    """An exact group order, in scientific form once it has more than 15 digits."""
+    if order < 10**15:
+        return str(order)
+    digits = len(str(order)) if order < 10**4000 else None
+    if digits is None:  # beyond str()'s digit limit: use the logarithm
+        import math
+
+        exponent = math.floor(math.log10(order))
+        return f"~1e{exponent}"
+    text = str(order)
+    return f"{text[0]}.{text[1:4]}e{digits - 1}"
 
 
 def warn_if_not_two_closed(name: str, group_json: dict[str, Any]) -> None:
@@ -152,11 +360,19 @@ class AsenConfig(PreTrainedConfig):
             orbit embedding) needs logits of several units, and Adam moves a raw entry by about the learning
             rate per step; the scale lets the bias get there in tens of steps instead of thousands
             (measured in benchmarks/RESULTS.md, "orbit bias scale").
+        pair_embeddings: also learn a vector per pair orbit added to keys and values, relative-position style
+            (``q_i . (k_j + a^K[orbit(i, j)])`` and ``sum_j w_ij (v_j + a^V[orbit(i, j)])``), so pair
+            structure
+            enters the message and not only the attention weight (the paper's GATv2 edge embeddings). Runs the
+            explicit-softmax attention path; cost and the ablation that kept it off by default are in
+            benchmarks/RESULTS.md.
         pooling: ``"mean"`` or ``"sum"`` over nodes for the G-invariant sequence head.
         regression_loss: ``"l1"`` or ``"mse"`` for regression heads (overridable per task).
         classifier_dropout: dropout before the heads (defaults to ``hidden_dropout_prob``).
-        symmetries: ``{name: group}``; a group is a spec string (``"dihedral(10)"``), a ``PermGroup`` or the
-            JSON dict ``{"n", "generators"[, "spec"]}``; stored as the JSON dict.
+        symmetries: ``{name: group}``; a group is a spec string (``"dihedral(10)"``), a ``PermGroup``, the
+            JSON dict ``{"n", "generators"[, "spec"]}``, or a graph symmetry ``{"group": <any of those>,
+            "edges": [[i, j], ...], "framework": "full" | "sparse" | "weakly_sparse", "directed": False}``.
+            Stored flat: the JSON group plus ``edges`` / ``framework`` / ``directed`` when a graph is given.
         tasks: ``{task: {"symmetry", "head", "num_labels", "problem_type", "loss"}}``
             for ``AsenForMultiTask``.
 
@@ -181,6 +397,7 @@ class AsenConfig(PreTrainedConfig):
     initializer_range: float = 0.02
     share_orbit_bias: bool = False
     orbit_bias_scale: float = 10.0
+    pair_embeddings: bool = False
     pooling: str = "mean"
     regression_loss: str = "mse"
     classifier_dropout: float | None = None
@@ -208,24 +425,34 @@ class AsenConfig(PreTrainedConfig):
         if not isinstance(self.symmetries, dict) or not isinstance(self.tasks, dict):
             raise ValueError("symmetries and tasks must be dicts")
         normalized = {}
-        for name, group in self.symmetries.items():
+        for name, value in self.symmetries.items():
             _check_name(name, "symmetry")
-            group_json, parsed = group_to_json(group, name)
+            entry, parsed = normalize_symmetry(value, name)
             if parsed:
-                warn_if_not_two_closed(name, group_json)
-            normalized[name] = group_json
+                warn_about_symmetry(name, entry)
+            normalized[name] = entry
         self.symmetries = normalized
         self.tasks = {name: validate_task(name, task, self.symmetries) for name, task in self.tasks.items()}
 
-    def add_symmetry(self, name: str, group: Any) -> dict[str, Any]:
-        """Record ``name -> group`` (JSON form) and return the JSON dict; warns if G is not 2-closed."""
+    def add_symmetry(
+        self,
+        name: str,
+        group: Any,
+        edges: Any = None,
+        framework: str | None = None,
+        directed: bool | None = None,
+    ) -> dict[str, Any]:
+        """Record ``name -> group`` (stored form, see ``normalize_symmetry``) and return it.
+
+        Warns if G is not 2-closed, or if G moves an edge of a sparse / weakly sparse graph.
+        """
         _check_name(name, "symmetry")
         if name in self.symmetries:
             raise ValueError(f"symmetry {name!r} already exists; known symmetries: {sorted(self.symmetries)}")
-        group_json, _ = group_to_json(group, name)
-        warn_if_not_two_closed(name, group_json)
-        self.symmetries = {**self.symmetries, name: group_json}
-        return group_json
+        entry, _ = normalize_symmetry(group, name, edges=edges, framework=framework, directed=directed)
+        warn_about_symmetry(name, entry)
+        self.symmetries = {**self.symmetries, name: entry}
+        return entry
 
     def add_task(self, name: str, task: dict[str, Any]) -> dict[str, Any]:
         """Record a validated ``tasks[name]`` entry and return it."""

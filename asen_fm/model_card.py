@@ -32,9 +32,13 @@ def _group_row(group_text: str) -> tuple[str, int, int, int, int, int]:
 
 def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     """One dict per symmetry of ``config``: name, spec, n, order, orbit counts, closure order, 2-closed."""
+    from asen_fm.symmetry.breaking import symmetry_order
+
     rows = []
-    for name, group_json in config.symmetries.items():
+    for name, entry in config.symmetries.items():
+        group_json = {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
         spec, n, order, nodes, pairs, closure = _group_row(json.dumps(group_json, sort_keys=True))
+        framework = entry.get("framework", "full")
         rows.append(
             {
                 "name": name,
@@ -45,6 +49,9 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
                 "pair_orbits": pairs,
                 "closure_order": closure,
                 "two_closed": order == closure,
+                "framework": framework if "edges" in entry else "-",
+                "edges": len(entry.get("edges", [])),
+                "symmetry_order": closure if framework == "full" else symmetry_order(entry),
             }
         )
     return rows
@@ -73,15 +80,23 @@ def model_card_text(config: Any) -> str:
         "",
         "## Symmetries",
         "",
-        "| name | group | n | \\|G\\| | node orbits | pair orbits | 2-closed (\\|G^(2)\\|) |",
-        "|---|---|---|---|---|---|---|",
+        "| name | group | n | \\|G\\| | node orbits | pair orbits | 2-closed (\\|G^(2)\\|) | graph framework "
+        "| edges | order of the symmetry |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in symmetry_rows(config):
         closed = "yes" if row["two_closed"] else f"no ({row['closure_order']})"
         lines.append(
             f"| {row['name']} | `{row['spec']}` | {row['n']} | {row['order']} | {row['node_orbits']} | "
-            f"{row['pair_orbits']} | {closed} |"
+            f"{row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | "
+            f"{row['symmetry_order']} |"
         )
+    lines += [
+        "",
+        "The model is equivariant to the symmetry of its whole breaking input: G^(2) for a group alone; "
+        "with a graph under the sparse or weakly sparse framework, the permutations that also keep the "
+        "graph (last column).",
+    ]
     if config.tasks:
         lines += [
             "",

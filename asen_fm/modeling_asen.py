@@ -2,8 +2,16 @@
 
 A transformer without positional encodings is S_n-equivariant. Per symmetry G, a ``SymmetryEmbedder``
 adds a learned embedding of the node-orbit id to every node (A^(1)) and a learned per-head bias
-``table[h, pair_orbit(i, j)]`` to every attention logit (A^(2)). The model is then equivariant exactly to the
-automorphism group of the coloring, the 2-closure G^(2) of G:  f(g . x) = g . f(x)  iff  g in G^(2).
+``table[pair_orbit(i, j), h]`` to every attention logit (A^(2)); with ``config.pair_embeddings`` also a
+learned vector per pair orbit on keys and values. The model is then equivariant exactly to the
+automorphism group of the whole breaking input: the 2-closure G^(2) for a plain group. With a graph
+(``edges`` and a ``framework``: ``sparse`` attends along edges and self-loops only, ``weakly_sparse``
+colors edges and non-edges apart) the symmetry is Aut(node colors, pair colors, graph), which contains
+G^(2) ∩ Aut(graph) and equals G^(2) when G maps edges to edges.
+
+Batches may be padded (``attention_mask`` [B, n_max], 1 = real node) and may mix symmetries of different
+degrees (``symmetry`` a list of B names; example b's nodes are positions 0..n_b - 1). Every example's
+output at its real nodes equals its output run alone.
 
 Parameter prefixes (stable, used by training code through ``parameter_groups``):
 ``asen.token_embeddings.*`` / ``asen.input_projection.*`` (inputs), ``asen.symmetry_embedders.<name>.*``,
@@ -17,11 +25,10 @@ transformers and the flat sibling modules ``configuration_asen`` and ``orbit_col
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable
-from pathlib import Path
-from typing import Any
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -32,88 +39,201 @@ from transformers.activations import ACT2FN
 from transformers.modeling_layers import GradientCheckpointingLayer
 from transformers.modeling_outputs import BaseModelOutput, SequenceClassifierOutput, TokenClassifierOutput
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.processing_utils import Unpack
+from transformers.utils import TransformersKwargs, logging
+from transformers.utils.generic import can_return_tuple
+from transformers.utils.import_utils import is_torchdynamo_compiling
+from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_asen import AUTO_MAP, AsenConfig
-from .orbit_coloring import coloring_from_json
+from .orbit_coloring import symmetry_coloring
+
+logger = logging.get_logger(__name__)
+
+# Keyword arguments forward accepts beyond its named ones (what Trainer and HF utilities pass).
+ACCEPTED_KWARGS = frozenset({"output_hidden_states", "output_attentions", "num_items_in_batch"})
+GRID_SPEC = re.compile(r"^\s*grid\(\s*(\d+)\s*,\s*(\d+)")
+
+
+def check_kwargs(kwargs: dict[str, Any], method: str) -> None:
+    """TypeError naming every keyword ``forward`` does not know (a typo must never be swallowed)."""
+    unknown = sorted(set(kwargs) - ACCEPTED_KWARGS)
+    if unknown:
+        raise TypeError(f"{method}() got unexpected keyword argument(s) {unknown}")
+
+
+def tracing() -> bool:
+    """True under torch.compile / torch.export, where data-dependent checks must be skipped."""
+    return is_torchdynamo_compiling() or torch.compiler.is_exporting()
+
 
 # --------------------------------------------------------------------------------------------------
-# Orbit colorings (NumPy, cached per group) and the per-symmetry embedder
+# Orbit colorings (NumPy, cached per symmetry entry) and the per-symmetry embedder
 # --------------------------------------------------------------------------------------------------
 
-_COLORINGS: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+_COLORINGS: dict[str, tuple[torch.Tensor, torch.Tensor | None]] = {}
+# A pair table with more rows than this many per node is O(n^2): the model says so when it builds one.
+LARGE_PAIR_TABLE = 16
 
 
-def orbit_coloring(group_json: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Node-orbit ids int32[n] and pair-orbit ids int32[n, n] of a JSON group, cached by its generators."""
-    key = json.dumps([group_json["n"], group_json["generators"]])
+def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(node ids long[n], pair ids long[n, n] with -1 where the framework allows no attention, or None
+    for node-only breaking), cached per entry."""
+    key = json.dumps(entry, sort_keys=True)
     if key not in _COLORINGS:
-        node_ids, pair_ids = coloring_from_json(group_json)
-        node_ids, pair_ids = np.asarray(node_ids), np.asarray(pair_ids)
-        n = group_json["n"]
-        if node_ids.shape != (n,) or pair_ids.shape != (n, n):
-            raise ValueError(f"coloring of a degree-{n} group has shapes {node_ids.shape}, {pair_ids.shape}")
-        node_ids.setflags(write=False)
-        pair_ids.setflags(write=False)
-        _COLORINGS[key] = (node_ids, pair_ids)
+        nodes, pairs, attend = symmetry_coloring(entry)
+        if "positions" in entry:  # row/column embeddings: node i looks up its own row of the summed table
+            nodes = np.arange(entry["n"])
+        if pairs is not None:
+            pairs = pairs.astype(np.int64)
+            if attend is not None:
+                pairs[~attend] = -1
+            pairs = torch.from_numpy(pairs)
+        _COLORINGS[key] = (torch.from_numpy(nodes.astype(np.int64)), pairs)
     return _COLORINGS[key]
 
 
 class SymmetryEmbedder(nn.Module):
-    """Learned A^(1), A^(2) of one group: node_embedding[node_orbit[i]], pair_bias[.., pair_orbit[i, j], h].
+    """Learned A^(1), A^(2) of one symmetry: node_embedding[node_orbit[i]], pair_bias[.., pair_orbit[i, j], h]
+    (plus pair_key / pair_value vectors with ``config.pair_embeddings``).
 
-    Orbit ids are not weights: they are recomputed from the JSON group (NumPy, cached) and kept as tensors per
-    device, so meta-device construction in ``from_pretrained`` needs no buffer refill.
+    Orbit ids are not weights: they are recomputed from the JSON entry (NumPy, cached) and kept as plain CPU
+    tensors, so meta-device construction in ``from_pretrained`` needs no buffer refill.
     """
 
-    def __init__(self, config: AsenConfig, group_json: dict[str, Any]):
+    def __init__(self, config: AsenConfig, entry: dict[str, Any]):
         super().__init__()
-        node_ids, pair_ids = orbit_coloring(group_json)
-        # Plain CPU tensors, not buffers: never saved, never on the meta device, untouched by .to(dtype).
-        self._cpu_ids = (
-            torch.from_numpy(node_ids.astype(np.int64)),
-            torch.from_numpy(pair_ids.astype(np.int64)),
-        )
-        self.n = int(group_json["n"])
-        self.num_node_orbits = int(node_ids.max()) + 1
-        self.num_pair_orbits = int(pair_ids.max()) + 1
-        self.group_json = group_json
-        self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
-        heads = config.num_attention_heads
-        shape = (self.num_pair_orbits, heads)
-        if not config.share_orbit_bias:
-            shape = (config.num_hidden_layers, *shape)
-        self.pair_bias = nn.Parameter(torch.zeros(shape))
+        self.node_ids, self.pair_ids = orbit_ids(entry)
+        self.entry = entry
+        self.n = int(entry["n"])
+        self.framework = entry.get("framework", "full")
+        self.num_edges = len(entry.get("edges", []))
+        self.num_node_orbits = int(self.node_ids.max()) + 1
+        self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+        self.positions = entry.get("positions")
+        if self.positions is None:
+            self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
+        else:  # the "2-D positions" baseline: row embedding + column embedding
+            self.row_embedding = nn.Embedding(self.positions[0], config.hidden_size)
+            self.column_embedding = nn.Embedding(self.positions[1], config.hidden_size)
+        if self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
+            logger.warning_once(
+                f"symmetry {entry.get('spec', '')!r}: its pair-orbit table has {self.num_pair_orbits} rows "
+                f"for n = {self.n} nodes (O(n^2) per head and layer); node-only breaking (pairs='none') "
+                "or a coarser pair_group is far cheaper where it is exact"
+            )
+        lead = () if config.share_orbit_bias else (config.num_hidden_layers,)
+        self.pair_bias = self.pair_key = self.pair_value = None
+        if self.pair_ids is not None:
+            self.pair_bias = nn.Parameter(
+                torch.zeros(*lead, self.num_pair_orbits, config.num_attention_heads)
+            )
+        if config.pair_embeddings and self.pair_ids is not None:
+            head_dim = config.hidden_size // config.num_attention_heads
+            self.pair_key = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
+            self.pair_value = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
         self.bias_scale = float(config.orbit_bias_scale)
-        self._ids_by_device: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def extra_repr(self) -> str:
-        spec = self.group_json.get("spec", f"degree {self.n}")
-        return f"{spec}: {self.num_node_orbits} node orbits, {self.num_pair_orbits} pair orbits"
+        text = f"{self.entry.get('spec', f'degree {self.n}')}: {self.num_node_orbits} node orbits, "
+        text += f"{self.num_pair_orbits} pair orbits" if self.pair_ids is not None else "node-only"
+        if self.num_edges:
+            text += f", {self.framework} framework on {self.num_edges} edges"
+        return text
 
-    def orbit_ids(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        """(node_ids long[n], pair_ids long[n, n]) on ``device``."""
-        if device not in self._ids_by_device:
-            self._ids_by_device[device] = (self._cpu_ids[0].to(device), self._cpu_ids[1].to(device))
-        return self._ids_by_device[device]
+    def node_table(self) -> torch.Tensor:
+        """Embedding rows [num_node_orbits, hidden] that ``node_ids`` index (A^(1))."""
+        if self.positions is None:
+            return self.node_embedding.weight
+        rows, columns = self.row_embedding.weight, self.column_embedding.weight
+        return (rows[:, None, :] + columns[None, :, :]).reshape(-1, rows.shape[-1])
+
+    def tables(self, layer: int) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """(bias [P, heads] x ``orbit_bias_scale``, pair keys [P, d] or None, pair values) of ``layer``."""
+        shared = self.pair_bias.dim() == 2
+        bias = self.pair_bias if shared else self.pair_bias[layer]
+        if self.pair_key is None:
+            return self.bias_scale * bias, None, None
+        keys = self.pair_key if shared else self.pair_key[layer]
+        values = self.pair_value if shared else self.pair_value[layer]
+        return self.bias_scale * bias, keys, values
+
+
+@dataclass
+class OrbitLayout:
+    """Where each example of a batch finds its orbit ids in the concatenated tables of its symmetries.
+
+    ``node_index`` [B', n] indexes the stacked node embeddings (last row: zeros, for padding);
+    ``pair_index`` [B', n, n] the stacked pair tables, whose two extra rows are FILL (zero bias: a padded
+    node's query to a real key) and MASK (no attention: a padded key, or a non-edge of a sparse graph).
+    B' = 1 when the whole batch shares one symmetry.
+    """
+
+    embedders: tuple[SymmetryEmbedder, ...]
+    node_index: torch.Tensor
+    pair_index: torch.Tensor
+    lengths: torch.Tensor
+
+    @property
+    def fill_id(self) -> int:
+        return sum(e.num_pair_orbits for e in self.embedders)
+
+    @property
+    def node_only(self) -> bool:
+        """No symmetry of the batch has a pair table: attention needs no bias beyond padding."""
+        return all(e.pair_ids is None for e in self.embedders)
+
+    def to(self, device: torch.device) -> OrbitLayout:
+        return OrbitLayout(
+            self.embedders, self.node_index.to(device), self.pair_index.to(device), self.lengths.to(device)
+        )
 
     def node_states(self) -> torch.Tensor:
-        """Orbit positional embedding [n, hidden] (A^(1))."""
-        node_ids, _ = self.orbit_ids(self.node_embedding.weight.device)
-        return self.node_embedding(node_ids)
+        """Orbit positional embeddings [B', n, hidden] (zeros at padded nodes)."""
+        weights = [e.node_table() for e in self.embedders]
+        stacked = torch.cat([*weights, weights[0].new_zeros(1, weights[0].shape[1])])
+        return nn.functional.embedding(self.node_index, stacked)
 
-    def bias_table(self, layer: int) -> torch.Tensor:
-        """Pair-orbit bias [num_pair_orbits, heads] used by ``layer`` (A^(2)), times ``orbit_bias_scale``."""
-        table = self.pair_bias if self.pair_bias.dim() == 2 else self.pair_bias[layer]
-        return self.bias_scale * table
+    def layer_tables(
+        self, layer: int, dtype: torch.dtype
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        """Stacked (bias [P+2, heads], keys [P+2, d] or None, values) of ``layer``, FILL and MASK last."""
+        parts = [e.tables(layer) for e in self.embedders if e.pair_ids is not None]
+        heads = next(e for e in self.embedders if e.pair_ids is not None).pair_bias.shape[-1]
+        bias = torch.cat([p[0] for p in parts]).to(dtype).reshape(-1, heads)
+        extra = bias.new_zeros(2, bias.shape[1])
+        extra[1] = torch.finfo(dtype).min
+        bias = torch.cat([bias, extra])
+        if parts[0][1] is None:
+            return bias, None, None
+        keys = torch.cat([p[1] for p in parts]).to(dtype)
+        values = torch.cat([p[2] for p in parts]).to(dtype)
+        return bias, nn.functional.pad(keys, (0, 0, 0, 2)), nn.functional.pad(values, (0, 0, 0, 2))
 
 
-def dense_orbit_bias(table: torch.Tensor, pair_ids: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """Materialized additive bias [1, heads, n, n] with bias[0, h, i, j] = table[pair_ids[i, j], h]."""
-    return table[pair_ids].permute(2, 0, 1).unsqueeze(0).to(dtype)
+def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayout:
+    """The ``OrbitLayout`` (CPU) of a batch whose example b uses ``embedders[b]``, padded to ``n_max``."""
+    unique = tuple(dict.fromkeys(embedders))
+    node_offset, pair_offset, nodes, pairs = {}, {}, 0, 0
+    for e in unique:
+        node_offset[e], pair_offset[e] = nodes, pairs
+        nodes, pairs = nodes + e.num_node_orbits, pairs + e.num_pair_orbits
+    fill, mask = pairs, pairs + 1
+    node_index = torch.full((len(embedders), n_max), nodes, dtype=torch.long)
+    pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.long)
+    for b, e in enumerate(embedders):
+        node_index[b, : e.n] = e.node_ids + node_offset[e]
+        if e.pair_ids is None:  # node-only: no bias inside the example
+            pair_index[b, : e.n, : e.n] = fill
+        else:
+            pair_index[b, : e.n, : e.n] = torch.where(e.pair_ids >= 0, e.pair_ids + pair_offset[e], mask)
+        pair_index[b, e.n :, : e.n] = fill
+    lengths = torch.tensor([e.n for e in embedders], dtype=torch.long)
+    return OrbitLayout(unique, node_index, pair_index, lengths)
 
 
 # --------------------------------------------------------------------------------------------------
-# Attention: eager / sdpa (materialized float bias) and flex_attention (score_mod lookup, no n x n bias)
+# Attention: eager / sdpa (materialized float bias), flex_attention (score_mod lookup), pair embeddings
 # --------------------------------------------------------------------------------------------------
 
 
@@ -131,10 +251,56 @@ def eager_attention_forward(
     scores = torch.matmul(query, key.transpose(2, 3)) * scaling
     if attention_mask is not None:
         scores = scores + attention_mask
-    weights = nn.functional.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
+    weights = nn.functional.softmax(scores, dim=-1, dtype=torch.promote_types(query.dtype, torch.float32)).to(
+        query.dtype
+    )
     weights = nn.functional.dropout(weights, p=dropout, training=module.training)
     output = torch.matmul(weights, value).transpose(1, 2).contiguous()
     return output, weights
+
+
+def pair_embedding_attention(
+    module: nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    bias: torch.Tensor,
+    ids: torch.Tensor,
+    pair_keys: torch.Tensor,
+    pair_values: torch.Tensor,
+    scaling: float,
+    dropout: float = 0.0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Relative-position-style attention with pair-orbit keys and values; returns (out [B, n, H, d], weights).
+
+    logits_ij = (q_i . (k_j + a^K[id_ij])) * scaling + bias_ij and out_i = sum_j w_ij (v_j + a^V[id_ij]).
+    With few orbits (P <= n) queries are projected onto the P pair keys and looked up, and the weights are
+    summed per orbit before meeting the P pair values: nothing of size [B, n, n, d] is built. With many
+    orbits (e.g. the trivial group's n^2) the per-pair vectors [B', n, n, d] (B' = 1 for one symmetry) are
+    gathered once instead.
+    """
+    batch, heads, n, _ = query.shape
+    scores = torch.matmul(query, key.transpose(2, 3))
+    small = pair_keys.shape[0] <= n
+    if small:
+        index = ids[:, None].expand(batch, heads, n, n)
+        scores = scores + torch.gather(torch.matmul(query, pair_keys.T), -1, index)
+    else:
+        gathered_keys = pair_keys[ids]
+        scores = scores + torch.einsum("bhid,bijd->bhij", query, gathered_keys.expand(batch, -1, -1, -1))
+    scores = scores * scaling + bias
+    weights = nn.functional.softmax(scores, dim=-1, dtype=torch.promote_types(query.dtype, torch.float32)).to(
+        query.dtype
+    )
+    weights = nn.functional.dropout(weights, p=dropout, training=module.training)
+    output = torch.matmul(weights, value)
+    if small:
+        mass = weights.new_zeros(batch, heads, n, pair_values.shape[0]).scatter_add(-1, index, weights)
+        output = output + torch.matmul(mass, pair_values)
+    else:
+        gathered_values = pair_values[ids].expand(batch, -1, -1, -1)
+        output = output + torch.einsum("bhij,bijd->bhid", weights, gathered_values)
+    return output.transpose(1, 2).contiguous(), weights
 
 
 def flex_orbit_attention(
@@ -142,19 +308,20 @@ def flex_orbit_attention(
     key: torch.Tensor,
     value: torch.Tensor,
     table: torch.Tensor,
-    pair_ids: torch.Tensor,
+    ids: torch.Tensor,
     scaling: float,
     training: bool,
 ) -> torch.Tensor:
-    """flex_attention with ``score_mod = score + table[pair_ids[q, k], h]``; returns [B, n, H, d].
+    """flex_attention with ``score_mod = score + table[ids[b, q, k], h]``; returns [B, n, H, d].
 
     The n x n bias is never materialized: the kernel gathers one table entry per score. On GPU the compiled
     kernel is used; on CPU torch offers only an uncompiled, forward-only reference (inference checks).
     """
-    table = table.to(query.dtype)
+    per_example = ids.shape[0] > 1
 
     def score_mod(score, batch_idx, head_idx, q_idx, kv_idx):
-        return score + table[pair_ids[q_idx, kv_idx], head_idx]
+        row = batch_idx if per_example else 0
+        return score + table[ids[row, q_idx, kv_idx], head_idx]
 
     if query.device.type == "cpu":
         from torch.nn.attention.flex_attention import flex_attention
@@ -177,7 +344,7 @@ def flex_orbit_attention(
 
 
 class AsenAttention(nn.Module):
-    """Multi-head self-attention with an additive orbit bias on the logits."""
+    """Multi-head self-attention with the orbit bias (and pair embeddings) on the logits."""
 
     def __init__(self, config: AsenConfig, layer_idx: int):
         super().__init__()
@@ -192,28 +359,53 @@ class AsenAttention(nn.Module):
         self.out_proj = nn.Linear(config.hidden_size, config.hidden_size)
 
     def forward(
-        self, hidden_states: torch.Tensor, bias_table: torch.Tensor, pair_ids: torch.Tensor
+        self,
+        hidden_states: torch.Tensor,
+        layout: OrbitLayout,
+        ids: torch.Tensor | None,
+        key_bias: torch.Tensor | None = None,
+        need_weights: bool = False,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``ids`` [B', n, n] index the layout's stacked tables; for node-only batches ``ids`` is None and
+        ``key_bias`` [B, 1, 1, n] (or None without padding) is the whole additive mask."""
         batch, n, _ = hidden_states.shape
         qkv = self.qkv(hidden_states).view(batch, n, 3, self.num_heads, self.head_dim)
         query, key, value = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each [B, H, n, d]
         dropout = self.attention_dropout if self.training else 0.0
         implementation = self.config._attn_implementation or "eager"
+        if ids is None:  # node-only breaking: the plain transformer's attention
+            if need_weights:
+                implementation = "eager"
+            elif implementation == "flex_attention":  # nothing for a score_mod to add
+                implementation = "sdpa"
+            attention: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+                implementation, eager_attention_forward
+            )
+            output, weights = attention(
+                self, query, key, value, key_bias, dropout=dropout, scaling=self.scaling, is_causal=False
+            )
+            return self.out_proj(output.reshape(batch, n, -1)), weights
+        table, pair_keys, pair_values = layout.layer_tables(self.layer_idx, query.dtype)
+        if need_weights or pair_keys is not None:
+            implementation = "eager"
         weights = None
         if implementation == "flex_attention":
             if dropout > 0:
                 raise ValueError("flex_attention does not support attention dropout; set the model to eval()")
-            output = flex_orbit_attention(
-                query, key, value, bias_table, pair_ids, self.scaling, self.training
-            )
+            output = flex_orbit_attention(query, key, value, table, ids, self.scaling, self.training)
         else:
-            attention: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
-                implementation, eager_attention_forward
-            )
-            bias = dense_orbit_bias(bias_table, pair_ids, query.dtype)
-            output, weights = attention(
-                self, query, key, value, bias, dropout=dropout, scaling=self.scaling, is_causal=False
-            )
+            bias = table[ids].permute(0, 3, 1, 2)  # [B', H, n, n]
+            if pair_keys is not None:
+                output, weights = pair_embedding_attention(
+                    self, query, key, value, bias, ids, pair_keys, pair_values, self.scaling, dropout
+                )
+            else:
+                attention: Callable = ALL_ATTENTION_FUNCTIONS.get_interface(
+                    implementation, eager_attention_forward
+                )
+                output, weights = attention(
+                    self, query, key, value, bias, dropout=dropout, scaling=self.scaling, is_causal=False
+                )
         return self.out_proj(output.reshape(batch, n, -1)), weights
 
 
@@ -233,12 +425,16 @@ class AsenLayer(GradientCheckpointingLayer):
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def forward(
-        self, hidden_states: torch.Tensor, bias_table: torch.Tensor, pair_ids: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        attended, weights = self.attention(self.attention_norm(hidden_states), bias_table, pair_ids)
+        self,
+        hidden_states: torch.Tensor,
+        layout: OrbitLayout,
+        ids: torch.Tensor | None,
+        key_bias: torch.Tensor | None = None,
+        need_weights: bool = False,
+    ) -> torch.Tensor:
+        attended, _ = self.attention(self.attention_norm(hidden_states), layout, ids, key_bias, need_weights)
         hidden_states = hidden_states + self.dropout(attended)
-        hidden_states = hidden_states + self.dropout(self.mlp(self.mlp_norm(hidden_states)))
-        return hidden_states, weights
+        return hidden_states + self.dropout(self.mlp(self.mlp_norm(hidden_states)))
 
 
 class AsenBackbone(nn.Module):
@@ -256,7 +452,7 @@ class AsenBackbone(nn.Module):
 
 
 class AsenPreTrainedModel(PreTrainedModel):
-    """Weight init, parameter groups, symmetry management and saving shared by every ASEN class."""
+    """Weight init, parameter groups and symmetry management shared by every ASEN class."""
 
     config_class = AsenConfig
     config: AsenConfig
@@ -266,21 +462,30 @@ class AsenPreTrainedModel(PreTrainedModel):
     _supports_flex_attn = True
     _supports_attention_backend = False
     _no_split_modules = ["AsenLayer"]
+    _can_record_outputs: ClassVar[dict[str, Any]] = {"hidden_states": AsenLayer, "attentions": AsenAttention}
+    # Set by the asen_fm package (asen_fm/hub.py) to write the model card into saved folders; absent when
+    # only the shipped files are loaded (trust_remote_code), where saving works without a card.
+    save_hook: ClassVar[Callable[[AsenConfig, Any], None] | None] = None
+    push_hook: ClassVar[Callable[..., Any] | None] = None
 
     @torch.no_grad()
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
         if isinstance(module, SymmetryEmbedder):
-            init.normal_(module.pair_bias, mean=0.0, std=self.config.initializer_range)
+            for table in (module.pair_bias, module.pair_key, module.pair_value):
+                if table is not None:
+                    init.normal_(table, mean=0.0, std=self.config.initializer_range)
 
-    @property
-    def asen_model(self) -> AsenModel:
-        """The ``AsenModel`` inside this model (itself for ``AsenModel``)."""
-        return self if isinstance(self, AsenModel) else self.asen
-
-    def add_symmetry(self, name: str, group: Any) -> SymmetryEmbedder:
-        """Add a freshly initialized embedder for ``group`` (spec, PermGroup or JSON); record it in config."""
-        return self.asen_model.add_symmetry(name, group)
+    def add_symmetry(
+        self,
+        name: str,
+        group: Any,
+        edges: Any = None,
+        framework: str | None = None,
+        directed: bool | None = None,
+    ) -> SymmetryEmbedder:
+        """Add a freshly initialized embedder for ``group`` (optionally on a graph); record it in config."""
+        return self.base_model.add_symmetry(name, group, edges=edges, framework=framework, directed=directed)
 
     def head_modules(self) -> dict[str, nn.Module]:
         """Heads by task name (single-task classes: one head named ``"head"``)."""
@@ -294,7 +499,7 @@ class AsenPreTrainedModel(PreTrainedModel):
 
         ``symmetries`` / ``heads`` restrict those two groups to the given names (KeyError on unknown names).
         """
-        model = self.asen_model
+        model = self.base_model
         embedders = dict(model.symmetry_embedders.items())
         head_modules = self.head_modules()
         chosen_symmetries = _select(embedders, symmetries, "symmetry")
@@ -307,55 +512,38 @@ class AsenPreTrainedModel(PreTrainedModel):
             "heads": [p for name in chosen_heads for p in head_modules[name].parameters()],
         }
 
-    def save_pretrained(self, save_directory: str | os.PathLike, *args: Any, **kwargs: Any) -> None:
-        """Save weights, config (complete ``auto_map``), model code and (with asen_fm) a model card."""
+    def save_pretrained(self, save_directory: Any, *args: Any, **kwargs: Any) -> None:
+        """``PreTrainedModel.save_pretrained`` with the complete ``auto_map`` (and asen_fm's model card)."""
         self.config.auto_map = dict(AUTO_MAP)
         super().save_pretrained(save_directory, *args, **kwargs)
-        if not kwargs.get("is_main_process", True):
-            return
-        try:
-            from asen_fm.model_card import write_model_card
-        except ImportError:
-            return
-        write_model_card(self.config, save_directory)
+        if kwargs.get("is_main_process", True) and type(self).save_hook is not None:
+            type(self).save_hook(self.config, save_directory)
 
-    def push_to_hub(
-        self,
-        repo_id: str,
-        commit_message: str | None = None,
-        commit_description: str | None = None,
-        private: bool | None = None,
-        token: bool | str | None = None,
-        revision: str | None = None,
-        create_pr: bool = False,
-        max_shard_size: int | str | None = "50GB",
-        tags: list[str] | None = None,
-    ) -> Any:
-        """Upload ``save_pretrained``'s folder (weights, config, code, ASEN model card) to the Hub.
+    def push_to_hub(self, repo_id: str, *args: Any, **kwargs: Any) -> Any:
+        """Upload to the Hub; with asen_fm installed via ``asen_fm.hub.push_to_hub`` (keeps the ASEN card)."""
+        hook = type(self).push_hook
+        if hook is None:
+            return super().push_to_hub(repo_id, *args, **kwargs)
+        return hook(self, repo_id, *args, **kwargs)
 
-        Same arguments as ``PreTrainedModel.push_to_hub``; unlike it, keeps the ASEN model card as README.md.
-        ``tags`` are accepted for signature compatibility; the card carries its own tags.
-        """
-        from huggingface_hub import CommitOperationAdd, HfApi
-
-        api = HfApi(token=token)
-        repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
-        with tempfile.TemporaryDirectory() as folder:
-            self.save_pretrained(folder, max_shard_size=max_shard_size)
-            root = Path(folder)
-            operations = [
-                CommitOperationAdd(path_in_repo=path.relative_to(root).as_posix(), path_or_fileobj=str(path))
-                for path in sorted(root.rglob("*"))
-                if path.is_file()
-            ]
-            return api.create_commit(
-                repo_id=repo_id,
-                operations=operations,
-                commit_message=commit_message or f"Upload {type(self).__name__}",
-                commit_description=commit_description,
-                revision=revision,
-                create_pr=create_pr,
+    @classmethod
+    def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
+        """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head."""
+        loaded = super().from_pretrained(*args, **kwargs)
+        model = loaded[0] if isinstance(loaded, tuple) else loaded  # output_loading_info=True
+        saved = (getattr(model.config, "architectures", None) or [None])[0]
+        if (
+            saved is not None
+            and saved != cls.__name__
+            and cls.__name__ != "AsenModel"
+            and saved != "AsenModel"
+        ):
+            logger.warning(
+                f"This checkpoint was saved from {saved} but is loaded as {cls.__name__}: its head is new "
+                f"and untrained (and its outputs differ in kind); load it with {saved} to keep the trained "
+                "head."
             )
+        return loaded
 
 
 def _select(modules: dict[str, nn.Module], names: Iterable[str] | None, what: str) -> list[str]:
@@ -391,11 +579,12 @@ class AsenModel(AsenPreTrainedModel):
             nn.Linear(config.input_dim, config.hidden_size) if config.input_dim > 0 else None
         )
         self.symmetry_embedders = nn.ModuleDict(
-            {name: SymmetryEmbedder(config, group) for name, group in config.symmetries.items()}
+            {name: SymmetryEmbedder(config, entry) for name, entry in config.symmetries.items()}
         )
         self.embedding_dropout = nn.Dropout(config.hidden_dropout_prob)
         self.backbone = AsenBackbone(config)
         self.gradient_checkpointing = False
+        self._layouts: dict[tuple, OrbitLayout] = {}
         self.post_init()
 
     def get_input_embeddings(self) -> nn.Module | None:
@@ -411,19 +600,73 @@ class AsenModel(AsenPreTrainedModel):
             if len(known) != 1:
                 raise ValueError(f"pass symmetry=... : this model has {len(known)} symmetries {known}")
             return known[0]
+        if not isinstance(symmetry, str):
+            raise TypeError(f"symmetry must be a name or a list of names, got {type(symmetry).__name__}")
         if symmetry not in self.symmetry_embedders:
             raise KeyError(f"unknown symmetry {symmetry!r}; known symmetries: {known}")
         return symmetry
 
-    def add_symmetry(self, name: str, group: Any) -> SymmetryEmbedder:
-        """Add an embedder for ``group`` under ``name`` (same device/dtype as the model) and record it."""
-        group_json = self.config.add_symmetry(name, group)
-        embedder = SymmetryEmbedder(self.config, group_json)
+    def resolve_symmetries(self, symmetry: str | Sequence[str] | None, batch: int) -> tuple[str, ...]:
+        """One name per example, or a single name when the whole batch shares it."""
+        if symmetry is None or isinstance(symmetry, str):
+            return (self.resolve_symmetry(symmetry),)
+        if not isinstance(symmetry, (list, tuple)):
+            raise TypeError(f"symmetry must be a name or a list of names, got {type(symmetry).__name__}")
+        if len(symmetry) != batch:
+            raise ValueError(f"symmetry lists {len(symmetry)} names for a batch of {batch} examples")
+        names = tuple(self.resolve_symmetry(name) for name in symmetry)
+        return names[:1] if len(set(names)) == 1 else names
+
+    def add_symmetry(
+        self,
+        name: str,
+        group: Any,
+        edges: Any = None,
+        framework: str | None = None,
+        directed: bool | None = None,
+    ) -> SymmetryEmbedder:
+        """Add an embedder for ``group`` under ``name`` (same device/dtype as the model) and record it.
+
+        ``edges`` ([[i, j], ...], undirected unless ``directed``) and ``framework`` (``"full"``,
+        ``"sparse"``, ``"weakly_sparse"``) put the symmetry on a graph, as in ``AsenConfig.symmetries``.
+        """
+        entry = self.config.add_symmetry(name, group, edges=edges, framework=framework, directed=directed)
+        embedder = SymmetryEmbedder(self.config, entry)
         reference = self.backbone.norm.weight
         embedder.to(device=reference.device, dtype=reference.dtype)
         embedder.apply(self._init_weights)
         self.symmetry_embedders[name] = embedder
         return embedder
+
+    def layout(self, names: tuple[str, ...], n_max: int, device: torch.device) -> OrbitLayout:
+        """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions."""
+        key = (names, n_max, device)
+        if key not in self._layouts:
+            if len(self._layouts) >= 32:
+                self._layouts.pop(next(iter(self._layouts)))
+            embedders = [self.symmetry_embedders[name] for name in names]
+            self._layouts[key] = build_layout(embedders, n_max).to(device)
+        return self._layouts[key]
+
+    def flatten_images(
+        self, tensor: torch.Tensor | None, names: tuple[str, ...], what: str, batch_dims: int
+    ) -> torch.Tensor | None:
+        """[B, h, w, ...] -> [B, h * w, ...] (row-major) when every example's symmetry is grid(h, w, ...)."""
+        if tensor is None or tensor.dim() != batch_dims + 2:  # [B, n(, d)] or a shape embed_inputs refuses
+            return tensor
+        shapes = set()
+        for name in names:
+            match = GRID_SPEC.match(self.config.symmetries[name].get("spec", ""))
+            shapes.add((int(match[1]), int(match[2])) if match else None)
+        shape = shapes.pop() if len(shapes) == 1 else None
+        if shape is None or tuple(tensor.shape[1:3]) != shape:
+            wanted = "[batch, n]" if batch_dims == 1 else "[batch, n, input_dim]"
+            raise ValueError(
+                f"{what} must be {wanted}, got shape {tuple(tensor.shape)}; image-shaped inputs need a "
+                f"grid(h, w, ...) symmetry of that h x w (symmetry {list(dict.fromkeys(names))}), otherwise "
+                f"flatten them row-major with .flatten(1, 2)"
+            )
+        return tensor.flatten(1, 2)
 
     def embed_inputs(
         self, input_ids: torch.Tensor | None, node_features: torch.Tensor | None
@@ -436,7 +679,16 @@ class AsenModel(AsenPreTrainedModel):
             if self.token_embeddings is None:
                 raise ValueError("this model has vocab_size=0: pass node_features instead of input_ids")
             if input_ids.dim() != 2:
-                raise ValueError(f"input_ids must be [batch, n], got shape {tuple(input_ids.shape)}")
+                raise ValueError(
+                    f"input_ids must be [batch, n] (or [batch, h, w] for a grid symmetry), got shape "
+                    f"{tuple(input_ids.shape)}"
+                )
+            if not tracing():
+                bad = input_ids[(input_ids < 0) | (input_ids >= self.config.vocab_size)]
+                if bad.numel():
+                    raise ValueError(
+                        f"input_ids holds {int(bad[0])}, outside [0, vocab_size={self.config.vocab_size})"
+                    )
             states = self.token_embeddings(input_ids)
         if node_features is not None:
             if self.input_projection is None:
@@ -444,7 +696,8 @@ class AsenModel(AsenPreTrainedModel):
             expected = self.config.input_dim
             if node_features.dim() != 3 or node_features.shape[-1] != expected:
                 raise ValueError(
-                    f"node_features must be [batch, n, {expected}], got shape {tuple(node_features.shape)}"
+                    f"node_features must be [batch, n, {expected}] (or [batch, h, w, {expected}] for a grid "
+                    f"symmetry), got shape {tuple(node_features.shape)}"
                 )
             projected = self.input_projection(node_features.to(self.input_projection.weight.dtype))
             if states is not None and states.shape[:2] != projected.shape[:2]:
@@ -455,56 +708,105 @@ class AsenModel(AsenPreTrainedModel):
             states = projected if states is None else states + projected
         return states
 
+    def check_lengths(
+        self, names: tuple[str, ...], n_max: int, attention_mask: torch.Tensor | None, batch: int
+    ) -> None:
+        """Each example's nodes are positions 0..n_b - 1 of its symmetry's degree n_b; the rest is padding."""
+        degrees = [self.symmetry_embedders[name].n for name in names]
+        if len(names) == 1 and attention_mask is None and n_max != degrees[0]:
+            raise ValueError(
+                f"sequence length {n_max} does not match symmetry {names[0]!r} of degree n={degrees[0]} "
+                "(pad with an attention_mask to batch shorter examples)"
+            )
+        for name, degree in zip(names, degrees, strict=True):
+            if degree > n_max:
+                raise ValueError(
+                    f"sequence length {n_max} does not match symmetry {name!r} of degree n={degree}"
+                )
+        if attention_mask is None:
+            return
+        if attention_mask.shape != (batch, n_max):
+            raise ValueError(
+                f"attention_mask must be [batch, n] = {(batch, n_max)}, got {tuple(attention_mask.shape)}"
+            )
+        if tracing():
+            return
+        lengths = torch.tensor(degrees, device=attention_mask.device).expand(batch)
+        beyond = attention_mask.bool() & (
+            torch.arange(n_max, device=attention_mask.device) >= lengths[:, None]
+        )
+        if beyond.any():
+            b, i = (int(v) for v in beyond.nonzero()[0])
+            name = names[b if len(names) > 1 else 0]
+            raise ValueError(
+                f"attention_mask marks node {i} of example {b} as real, but its symmetry {name!r} has degree "
+                f"{degrees[b if len(names) > 1 else 0]}: real nodes come first, one per point of the group"
+            )
+
+    def node_mask(
+        self,
+        symmetry: str | Sequence[str] | None,
+        batch: int,
+        n_max: int,
+        attention_mask: torch.Tensor | None,
+        device: torch.device,
+    ) -> torch.Tensor | None:
+        """Bool [B', n]: the real nodes of each example (None when every node is real)."""
+        names = self.resolve_symmetries(symmetry, batch)
+        if attention_mask is None and all(self.symmetry_embedders[n].n == n_max for n in names):
+            return None
+        lengths = self.layout(names, n_max, device).lengths
+        valid = torch.arange(n_max, device=device) < lengths[:, None]
+        if attention_mask is not None:
+            valid = valid & attention_mask.bool()
+        return valid
+
+    @capture_outputs
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
         node_features: torch.Tensor | None = None,
-        symmetry: str | None = None,
+        symmetry: str | Sequence[str] | None = None,
         attention_mask: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        output_attentions: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs: Any,
-    ) -> BaseModelOutput | tuple:
-        """Node states of a G-equivariant encoder, G = ``config.symmetries[symmetry]``."""
-        name = self.resolve_symmetry(symmetry)
-        embedder = self.symmetry_embedders[name]
-        if attention_mask is not None and not bool(attention_mask.bool().all()):
-            raise ValueError(
-                "attention_mask masks some nodes, but ASEN inputs have exactly the group's n nodes "
-                "(padding is not supported); pass attention_mask=None or all ones"
-            )
-        states = self.embed_inputs(input_ids, node_features)
-        if states.shape[1] != embedder.n:
-            raise ValueError(
-                f"sequence length {states.shape[1]} does not match symmetry {name!r} of degree n={embedder.n}"
-            )
-        output_hidden_states = (
-            self.config.output_hidden_states if output_hidden_states is None else output_hidden_states
-        )
-        output_attentions = bool(output_attentions)
-        if output_attentions and (self.config._attn_implementation or "eager") != "eager":
-            raise ValueError("output_attentions=True needs attn_implementation='eager'")
-        return_dict = self.config.return_dict if return_dict is None else return_dict
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> BaseModelOutput:
+        """Node states [B, n, hidden] of a G-equivariant encoder, G = ``config.symmetries[symmetry]``.
 
-        states = self.embedding_dropout(states + embedder.node_states())
-        _, pair_ids = embedder.orbit_ids(states.device)
-        all_states: list[torch.Tensor] = []
-        all_weights: list[torch.Tensor] = []
-        for index, layer in enumerate(self.backbone.layers):
-            if output_hidden_states:
-                all_states.append(states)
-            states, weights = layer(states, embedder.bias_table(index), pair_ids)
-            if output_attentions:
-                all_weights.append(weights)
-        states = self.backbone.norm(states)
-        if output_hidden_states:
-            all_states.append(states)
-        hidden = tuple(all_states) if output_hidden_states else None
-        attentions = tuple(all_weights) if output_attentions else None
-        if not return_dict:
-            return tuple(v for v in (states, hidden, attentions) if v is not None)
-        return BaseModelOutput(last_hidden_state=states, hidden_states=hidden, attentions=attentions)
+        ``symmetry`` is a name, or one name per example; ``attention_mask`` [B, n] marks real nodes
+        (1) and padding (0). Grid symmetries also take image-shaped inputs [B, h, w(, d)] (flattened
+        row-major).
+        """
+        check_kwargs(kwargs, "AsenModel.forward")
+        reference = input_ids if input_ids is not None else node_features
+        if reference is None:
+            raise ValueError("pass input_ids [B, n] and/or node_features [B, n, input_dim]")
+        names = self.resolve_symmetries(symmetry, reference.shape[0])
+        input_ids = self.flatten_images(input_ids, names, "input_ids", 1)
+        node_features = self.flatten_images(node_features, names, "node_features", 2)
+        states = self.embed_inputs(input_ids, node_features)
+        batch, n_max, _ = states.shape
+        self.check_lengths(names, n_max, attention_mask, batch)
+        layout = self.layout(names, n_max, states.device)
+        ids, key_bias = layout.pair_index, None
+        if layout.node_only:  # no pair table: only padded keys need masking
+            ids = None
+            valid = self.node_mask(symmetry, batch, n_max, attention_mask, states.device)
+            if valid is not None:
+                key_bias = states.new_zeros(valid.shape[0], 1, 1, n_max)
+                key_bias = key_bias.masked_fill(~valid[:, None, None, :], torch.finfo(states.dtype).min)
+        elif attention_mask is not None:  # padded keys take the MASK row of the tables
+            ids = torch.where(attention_mask.bool()[:, None, :], ids, layout.fill_id + 1)
+        need_weights = kwargs.get("output_attentions", self.config.output_attentions)
+        if need_weights and (self.config._attn_implementation or "eager") != "eager":
+            logger.warning_once(
+                f"output_attentions=True needs attention weights, which {self.config._attn_implementation} "
+                "does "
+                "not return: this call runs the eager attention instead"
+            )
+        states = self.embedding_dropout(states + layout.node_states())
+        for layer in self.backbone.layers:
+            states = layer(states, layout, ids, key_bias, bool(need_weights))
+        return BaseModelOutput(last_hidden_state=self.backbone.norm(states))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -521,12 +823,12 @@ class NodeHead(nn.Module):
         self.dropout = nn.Dropout(config.hidden_dropout_prob if dropout is None else dropout)
         self.out = nn.Linear(config.hidden_size, num_labels)
 
-    def forward(self, states: torch.Tensor) -> torch.Tensor:
+    def forward(self, states: torch.Tensor, node_mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.out(self.dropout(states))
 
 
 class PooledHead(nn.Module):
-    """G-invariant map: sum or mean over nodes, then an MLP to [B, k]."""
+    """G-invariant map: sum or mean over the real nodes, then an MLP to [B, k]."""
 
     def __init__(self, config: AsenConfig, num_labels: int):
         super().__init__()
@@ -537,23 +839,47 @@ class PooledHead(nn.Module):
         self.dropout = nn.Dropout(config.hidden_dropout_prob if dropout is None else dropout)
         self.out = nn.Linear(config.hidden_size, num_labels)
 
-    def forward(self, states: torch.Tensor) -> torch.Tensor:
-        pooled = states.sum(dim=1) if self.pooling == "sum" else states.mean(dim=1)
+    def forward(self, states: torch.Tensor, node_mask: torch.Tensor | None = None) -> torch.Tensor:
+        if node_mask is None:
+            pooled = states.sum(dim=1) if self.pooling == "sum" else states.mean(dim=1)
+        else:
+            weights = node_mask.to(states.dtype).expand(states.shape[0], -1).unsqueeze(-1)
+            pooled = (states * weights).sum(dim=1)
+            if self.pooling == "mean":
+                pooled = pooled / weights.sum(dim=1).clamp(min=1)
         return self.out(self.dropout(self.activation(self.dense(pooled))))
 
 
 def compute_loss(
-    logits: torch.Tensor, labels: torch.Tensor, problem_type: str, regression_loss: str
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    problem_type: str,
+    regression_loss: str,
+    node_mask: torch.Tensor | None = None,
+    num_items_in_batch: torch.Tensor | int | None = None,
 ) -> torch.Tensor:
-    """Cross-entropy (ignores -100), BCE-with-logits, or L1/MSE regression of ``logits`` vs ``labels``."""
+    """Cross-entropy (ignores -100), BCE-with-logits, or L1/MSE regression of ``logits`` vs ``labels``.
+
+    ``node_mask`` [B, n] (per-node logits only) leaves padded nodes out; ``num_items_in_batch`` (from
+    Trainer with gradient accumulation) turns the cross-entropy mean into a sum over that count.
+    """
     num_labels = logits.shape[-1]
+    per_node = node_mask is not None and logits.dim() == 3
     if problem_type == "single_label_classification":
         if labels.shape != logits.shape[:-1]:
             raise ValueError(
                 f"labels shape {tuple(labels.shape)} != logits shape without classes "
                 f"{tuple(logits.shape[:-1])}"
             )
-        return nn.functional.cross_entropy(logits.reshape(-1, num_labels), labels.reshape(-1).long())
+        labels = labels.long()
+        if per_node:
+            labels = labels.masked_fill(~node_mask.expand_as(labels), -100)
+        if num_items_in_batch is None:
+            return nn.functional.cross_entropy(logits.reshape(-1, num_labels), labels.reshape(-1))
+        total = nn.functional.cross_entropy(
+            logits.reshape(-1, num_labels), labels.reshape(-1), reduction="sum"
+        )
+        return total / num_items_in_batch
     target = labels.to(logits.dtype)
     if target.shape != logits.shape:
         if num_labels == 1 and target.shape == logits.shape[:-1]:
@@ -563,29 +889,22 @@ def compute_loss(
                 f"labels shape {tuple(labels.shape)} does not match logits {tuple(logits.shape)}"
             )
     if problem_type == "multi_label_classification":
-        return nn.functional.binary_cross_entropy_with_logits(logits, target)
-    if problem_type == "regression":
+        elementwise = nn.functional.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    elif problem_type == "regression":
         loss = nn.functional.l1_loss if regression_loss == "l1" else nn.functional.mse_loss
-        return loss(logits, target)
-    raise ValueError(f"unknown problem_type {problem_type!r}")
+        elementwise = loss(logits, target, reduction="none")
+    else:
+        raise ValueError(f"unknown problem_type {problem_type!r}")
+    if not per_node:
+        return elementwise.mean()
+    weights = node_mask.to(elementwise.dtype).expand(elementwise.shape[:2]).unsqueeze(-1)
+    return (elementwise * weights).sum() / (weights.sum() * num_labels).clamp(min=1)
 
 
 def _default_problem_type(config: AsenConfig, num_labels: int) -> str:
     if config.problem_type is not None:
         return config.problem_type
     return "regression" if num_labels == 1 else "single_label_classification"
-
-
-def head_output(
-    output_class: type, loss: torch.Tensor | None, logits: torch.Tensor, outputs: Any, return_dict: bool
-) -> Any:
-    """A head's ``ModelOutput`` (or the tuple ``(loss?, logits, hidden_states?, attentions?)``)."""
-    if not return_dict:
-        rest = tuple(v for v in (outputs.hidden_states, outputs.attentions) if v is not None)
-        return ((loss,) if loss is not None else ()) + (logits, *rest)
-    return output_class(
-        loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
-    )
 
 
 class _SingleHeadModel(AsenPreTrainedModel):
@@ -604,33 +923,44 @@ class _SingleHeadModel(AsenPreTrainedModel):
     def problem_type(self) -> str:
         return _default_problem_type(self.config, self.num_labels)
 
+    @can_return_tuple
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
         node_features: torch.Tensor | None = None,
-        symmetry: str | None = None,
+        symmetry: str | Sequence[str] | None = None,
         labels: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        output_attentions: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        return_dict = self.config.return_dict if return_dict is None else return_dict
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> TokenClassifierOutput | SequenceClassifierOutput:
+        check_kwargs(kwargs, f"{type(self).__name__}.forward")
+        num_items_in_batch = kwargs.pop("num_items_in_batch", None)
         outputs = self.asen(
             input_ids=input_ids,
             node_features=node_features,
             symmetry=symmetry,
             attention_mask=attention_mask,
-            output_hidden_states=output_hidden_states,
-            output_attentions=output_attentions,
             return_dict=True,
+            **kwargs,
         )
-        logits = self.head(outputs.last_hidden_state)
+        states = outputs.last_hidden_state
+        node_mask = self.asen.node_mask(
+            symmetry, states.shape[0], states.shape[1], attention_mask, states.device
+        )
+        logits = self.head(states, node_mask)
         loss = None
         if labels is not None:
-            loss = compute_loss(logits, labels, self.problem_type(), self.config.regression_loss)
-        return head_output(self.output_class, loss, logits, outputs, return_dict)
+            loss = compute_loss(
+                logits,
+                labels,
+                self.problem_type(),
+                self.config.regression_loss,
+                node_mask,
+                num_items_in_batch,
+            )
+        return self.output_class(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
 
 
 class AsenForTokenClassification(_SingleHeadModel):
@@ -690,15 +1020,21 @@ class AsenForMultiTask(AsenPreTrainedModel):
         problem_type: str | None = None,
         loss: str | None = None,
         symmetry: str | None = None,
+        edges: Any = None,
+        framework: str | None = None,
     ) -> nn.Module:
         """Add a task head (and, when ``group`` is given, its symmetry named ``symmetry`` or ``name``)."""
         symmetry = name if symmetry is None else symmetry
         if group is not None:
-            self.add_symmetry(symmetry, group)
+            self.add_symmetry(symmetry, group, edges=edges, framework=framework)
         elif symmetry not in self.config.symmetries:
             raise KeyError(
                 f"task {name!r}: pass group=... or symmetry= one of the known symmetries "
                 f"{sorted(self.config.symmetries)}"
+            )
+        elif edges is not None or framework is not None:
+            raise ValueError(
+                f"task {name!r}: edges / framework belong with group=..., not an existing symmetry"
             )
         task = self.config.add_task(
             name,
@@ -717,44 +1053,100 @@ class AsenForMultiTask(AsenPreTrainedModel):
         self.heads[name] = module
         return module
 
-    def forward(
-        self,
-        input_ids: torch.Tensor | None = None,
-        node_features: torch.Tensor | None = None,
-        task: str | None = None,
-        labels: torch.Tensor | None = None,
-        attention_mask: torch.Tensor | None = None,
-        output_hidden_states: bool | None = None,
-        output_attentions: bool | None = None,
-        return_dict: bool | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Run ``task``: its symmetry's embedder, the shared backbone, its head (and loss with ``labels``)."""
+    def resolve_tasks(self, task: str | Sequence[str] | None, batch: int) -> list[str]:
+        """One task name per example (a single name for the whole batch is repeated)."""
         known = sorted(self.config.tasks)
         if task is None:
             if len(known) != 1:
                 raise ValueError(f"pass task=... : this model has {len(known)} tasks {known}")
             task = known[0]
-        if task not in self.config.tasks:
-            raise KeyError(f"unknown task {task!r}; known tasks: {known}")
-        spec = self.config.tasks[task]
-        return_dict = self.config.return_dict if return_dict is None else return_dict
+        names = [task] * batch if isinstance(task, str) else list(task)
+        if len(names) != batch:
+            raise ValueError(f"task lists {len(names)} names for a batch of {batch} examples")
+        for name in names:
+            if name not in self.config.tasks:
+                raise KeyError(f"unknown task {name!r}; known tasks: {known}")
+        kinds = {
+            (self.config.tasks[n]["head"] == "sequence", self.config.tasks[n]["num_labels"]) for n in names
+        }
+        if len(kinds) > 1:
+            raise ValueError(
+                f"a mixed batch needs tasks with one head kind and num_labels; got {sorted(set(names))}"
+            )
+        return names
+
+    @can_return_tuple
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        node_features: torch.Tensor | None = None,
+        task: str | Sequence[str] | None = None,
+        labels: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        **kwargs: Unpack[TransformersKwargs],
+    ) -> TokenClassifierOutput | SequenceClassifierOutput:
+        """Run ``task`` (a name, or one per example): its symmetry's embedder, the backbone, its head."""
+        check_kwargs(kwargs, "AsenForMultiTask.forward")
+        num_items_in_batch = kwargs.pop("num_items_in_batch", None)
+        reference = input_ids if input_ids is not None else node_features
+        if reference is None:
+            raise ValueError("pass input_ids [B, n] and/or node_features [B, n, input_dim]")
+        tasks = self.resolve_tasks(task, reference.shape[0])
+        unique = list(dict.fromkeys(tasks))
+        symmetry: str | list[str] = [self.config.tasks[t]["symmetry"] for t in tasks]
+        if len(unique) == 1:
+            symmetry = symmetry[0]
         outputs = self.asen(
             input_ids=input_ids,
             node_features=node_features,
-            symmetry=spec["symmetry"],
+            symmetry=symmetry,
             attention_mask=attention_mask,
-            output_hidden_states=output_hidden_states,
-            output_attentions=output_attentions,
             return_dict=True,
+            **kwargs,
         )
-        logits = self.heads[task](outputs.last_hidden_state)
+        states = outputs.last_hidden_state
+        node_mask = self.asen.node_mask(
+            symmetry, states.shape[0], states.shape[1], attention_mask, states.device
+        )
+        if node_mask is not None:
+            node_mask = node_mask.expand(states.shape[0], -1)
         loss = None
-        if labels is not None:
-            regression = spec["loss"] or self.config.regression_loss
-            loss = compute_loss(logits, labels, spec["problem_type"], regression)
-        output_class = SequenceClassifierOutput if spec["head"] == "sequence" else TokenClassifierOutput
-        return head_output(output_class, loss, logits, outputs, return_dict)
+        if len(unique) == 1:
+            logits = self.heads[unique[0]](states, node_mask)
+            if labels is not None:
+                loss = self._task_loss(unique[0], logits, labels, node_mask, num_items_in_batch)
+        else:
+            parts, losses = {}, []
+            for name in unique:
+                rows = torch.tensor([i for i, t in enumerate(tasks) if t == name], device=states.device)
+                sub_mask = None if node_mask is None else node_mask[rows]
+                parts[name] = (rows, self.heads[name](states[rows], sub_mask))
+                if labels is not None:
+                    part_loss = self._task_loss(name, parts[name][1], labels[rows], sub_mask, None)
+                    losses.append(part_loss * len(rows))
+            first = next(iter(parts.values()))[1]
+            logits = first.new_zeros(states.shape[0], *first.shape[1:])
+            for rows, part in parts.values():
+                logits = logits.index_copy(0, rows, part)
+            if labels is not None:
+                loss = torch.stack(losses).sum() / states.shape[0]
+        is_sequence = self.config.tasks[unique[0]]["head"] == "sequence"
+        output_class = SequenceClassifierOutput if is_sequence else TokenClassifierOutput
+        return output_class(
+            loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
+        )
+
+    def _task_loss(
+        self,
+        name: str,
+        logits: torch.Tensor,
+        labels: torch.Tensor,
+        node_mask: torch.Tensor | None,
+        num_items_in_batch: Any,
+    ) -> torch.Tensor:
+        spec = self.config.tasks[name]
+        regression = spec["loss"] or self.config.regression_loss
+        return compute_loss(logits, labels, spec["problem_type"], regression, node_mask, num_items_in_batch)
 
 
 __all__ = [

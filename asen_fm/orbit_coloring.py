@@ -23,13 +23,21 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "FRAMEWORKS",
     "canonical_ids",
     "coloring_from_json",
     "degree_and_generators",
+    "edge_support",
     "node_orbits",
     "pair_orbits",
+    "parse_edges",
+    "parse_group_json",
+    "symmetry_coloring",
     "validate_permutation",
 ]
+
+# Edge frameworks of the paper's Sec. 5.1: full A_f^(2), sparse A_s^(2), weakly sparse A_f^(2) + A_s^(2).
+FRAMEWORKS = ("full", "sparse", "weakly_sparse")
 
 # Lifted generators (one int32 index array of n^2 entries each) are kept across sweeps up to this size.
 _CACHE_BYTES = 512 * 2**20
@@ -188,17 +196,111 @@ def pair_orbits(group: Any, support: Any = None, combine: bool = False) -> np.nd
     return canonical_ids(np.where(mask, labels, -1))
 
 
-def coloring_from_json(obj: Mapping[str, Any] | str) -> tuple[np.ndarray, np.ndarray]:
-    """(A^(1), A^(2)) for a group stored as ``{"n": n, "generators": [[...], ...]}`` (dict or JSON text)."""
+def parse_group_json(obj: Any, name: str = "group") -> dict[str, Any]:
+    """The one parser of the JSON group form ``{"n", "generators"[, "spec"]}`` (dict or JSON text).
+
+    Returns a plain-typed copy (``n`` int, generators lists of ints, ``spec`` str when present). Every
+    problem is a ValueError that starts with ``name``. Extra keys are left to the caller (symmetry entries
+    carry ``edges`` / ``framework`` beside the group).
+    """
     if isinstance(obj, str):
         try:
             obj = json.loads(obj)
         except json.JSONDecodeError as err:
-            raise ValueError(f"group JSON could not be decoded: {err}") from err
+            raise ValueError(f"{name}: group JSON could not be decoded: {err}") from None
     if not isinstance(obj, Mapping):
-        raise ValueError(f"group JSON must be an object with 'n' and 'generators', got {type(obj).__name__}")
-    for key in ("n", "generators"):
-        if key not in obj:
-            raise KeyError(f"group JSON lacks the {key!r} field")
-    group = (obj["n"], obj["generators"])
-    return node_orbits(group), pair_orbits(group)
+        raise ValueError(
+            f"{name}: a group JSON must be an object with 'n' and 'generators', got {type(obj).__name__}"
+        )
+    missing = [key for key in ("n", "generators") if key not in obj]
+    if missing:
+        raise ValueError(f"{name}: a group JSON needs keys 'n' and 'generators', missing {missing}")
+    n = obj["n"]
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name}: 'n' must be a positive int, got {n!r}")
+    n = int(n)
+    generators = obj["generators"]
+    if isinstance(generators, (str, bytes)) or not isinstance(generators, Iterable):
+        raise ValueError(
+            f"{name}: 'generators' must be a list of permutations, got {type(generators).__name__}"
+        )
+    gens = [
+        validate_permutation(g, n, name=f"{name}: generator {k}").tolist() for k, g in enumerate(generators)
+    ]
+    out: dict[str, Any] = {"n": n, "generators": gens}
+    if obj.get("spec") is not None:
+        out["spec"] = str(obj["spec"])
+    return out
+
+
+def parse_edges(edges: Any, n: int, directed: bool = False, name: str = "edges") -> list[list[int]]:
+    """Validated graph edges as a sorted list of ``[i, j]`` (for undirected graphs i < j, deduplicated).
+
+    Self-loops are dropped: every node attends to itself in every framework.
+    """
+    arr = np.asarray(edges if edges is not None else [], dtype=object)
+    if arr.size == 0:
+        return []
+    if arr.ndim != 2 or arr.shape[1] != 2:
+        raise ValueError(f"{name} must be a list of [i, j] pairs, got an array of shape {arr.shape}")
+    try:
+        pairs = np.array([[int(i), int(j)] for i, j in arr.tolist()], dtype=np.int64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must hold integer node indices") from None
+    if not np.array_equal(pairs, arr.astype(float)):
+        raise ValueError(f"{name} must hold integer node indices")
+    bad = np.flatnonzero((pairs < 0).any(axis=1) | (pairs >= n).any(axis=1))
+    if bad.size:
+        raise ValueError(f"{name}: edge {pairs[bad[0]].tolist()} has a node outside range({n})")
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    if not directed:
+        pairs = np.sort(pairs, axis=1)
+    return np.unique(pairs, axis=0).tolist() if len(pairs) else []
+
+
+def edge_support(n: int, edges: Sequence[Sequence[int]], directed: bool = False) -> np.ndarray:
+    """Boolean adjacency [n, n] of the edges plus self-loops (symmetric unless ``directed``)."""
+    support = np.eye(n, dtype=bool)
+    if len(edges):
+        pairs = np.asarray(edges, dtype=np.int64)
+        support[pairs[:, 0], pairs[:, 1]] = True
+        if not directed:
+            support[pairs[:, 1], pairs[:, 0]] = True
+    return support
+
+
+def symmetry_coloring(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(A^(1) int32[n], A^(2) int32[n, n] or None, attend bool[n, n] or None) of a stored symmetry entry.
+
+    ``entry`` is a ``config.symmetries`` value: a JSON group plus optional ``edges``, ``directed``,
+    ``framework``, ``pairs`` and ``pair_group``. ``full`` colors every pair by its G-orbit (the graph plays
+    no part); ``sparse`` keeps those colors on the graph's edges and self-loops only and returns ``attend``
+    (attention runs along the graph alone); ``weakly_sparse`` keeps every pair, its color refined by edge /
+    non-edge. ``pairs="none"`` gives no pair coloring at all (node-only breaking); ``pair_group`` takes the
+    pair colors from that (larger) group instead of G.
+    """
+    group = parse_group_json(entry, name="symmetry")
+    n, gens = group["n"], group["generators"]
+    framework = entry.get("framework") or "full"
+    if framework not in FRAMEWORKS:
+        raise ValueError(f"symmetry: framework must be one of {FRAMEWORKS}, got {framework!r}")
+    nodes = node_orbits((n, gens))
+    if entry.get("pairs") == "none":
+        return nodes, None, None
+    if entry.get("pair_group") is not None:
+        coarse = parse_group_json(entry["pair_group"], name="symmetry: pair_group")
+        return nodes, pair_orbits((n, coarse["generators"])), None
+    if framework == "full":
+        return nodes, pair_orbits((n, gens)), None
+    directed = bool(entry.get("directed", False))
+    support = edge_support(n, parse_edges(entry.get("edges"), n, directed), directed)
+    if framework == "sparse":
+        return nodes, pair_orbits((n, gens), support=support), support
+    return nodes, pair_orbits((n, gens), support=support, combine=True), None
+
+
+def coloring_from_json(obj: Mapping[str, Any] | str) -> tuple[np.ndarray, np.ndarray]:
+    """(A^(1), A^(2)) for a group stored as ``{"n": n, "generators": [[...], ...]}`` (dict or JSON text)."""
+    group = parse_group_json(obj)
+    pair = (group["n"], group["generators"])
+    return node_orbits(pair), pair_orbits(pair)

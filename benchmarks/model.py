@@ -1,58 +1,88 @@
-"""Cost of the orbit attention bias: forward+backward time and peak memory vs the same transformer without it.
+"""Cost of each symmetry-breaking choice: forward+backward time and peak memory against a plain transformer.
 
-For each n, one ASEN model (dihedral(n) symmetry) runs three ways on identical weights and inputs:
-``no bias`` (baseline: the bias lookup is switched off, so sdpa gets no mask), ``sdpa + bias`` (float
-additive mask, the CPU training path) and ``eager + bias`` (materialized scores). Times are medians of
-``--repeats`` steps with the variants interleaved step by step (fair under a drifting shared-CPU load);
-peak memory is the RSS increase over two steps, each variant in its own forked child process.
+Every variant is the same ASEN model (hidden 128, 4 layers, 4 heads) on identical inputs; only the breaking
+input differs. The baseline is node-only breaking, i.e. the plain transformer with learned positions (no
+attention bias at all). Times are medians of ``--repeats`` steps with the variants interleaved step by step
+(fair under a drifting shared-CPU load); peak memory is the RSS increase over two steps, each variant in its
+own forked child process. Ratios are against the baseline measured in the same run.
 
-    OMP_NUM_THREADS=1 python benchmarks/model.py            # n = 16, 64, 256, 1024
+    OMP_NUM_THREADS=1 python benchmarks/model.py                      # sequences: n = 256, 1024
+    OMP_NUM_THREADS=1 python benchmarks/model.py --grid 32            # images: 32 x 32 = 1024 pixels
     OMP_NUM_THREADS=1 python benchmarks/model.py --sizes 16 64 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import multiprocessing as mp
 import os
 import statistics
+import sys
 import time
-from collections.abc import Iterator
+import warnings
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 from tqdm import tqdm
 
-from asen_fm import AsenConfig, AsenForTokenClassification, modeling_asen
-from asen_fm.symmetry import PermGroup
+from asen_fm import AsenConfig, AsenForTokenClassification
 
-VARIANTS = ("no bias", "sdpa + bias", "eager + bias")
 TOKENS_PER_BATCH = 4096
 
 
-@contextlib.contextmanager
-def orbit_bias_disabled() -> Iterator[None]:
-    """Make every attention call receive no bias: the plain S_n-equivariant transformer."""
-    original = modeling_asen.dense_orbit_bias
-    modeling_asen.dense_orbit_bias = lambda table, pair_ids, dtype: None
-    try:
-        yield
-    finally:
-        modeling_asen.dense_orbit_bias = original
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    symmetries: dict[str, Any]
+    implementation: str = "sdpa"
+    pair_embeddings: bool = False
+    mixed: bool = False  # half the batch on a second, shorter symmetry (padded)
 
 
-def build(n: int, implementation: str) -> AsenForTokenClassification:
+def sequence_variants(n: int) -> list[Variant]:
+    short = 3 * n // 4
+    dihedral = f"dihedral({n})"
+    return [
+        Variant("plain (node-only)", {"s": {"group": dihedral, "pairs": "none"}}),
+        Variant("sdpa + bias", {"s": dihedral}),
+        Variant("eager + bias", {"s": dihedral}, implementation="eager"),
+        Variant("bias + pair K/V embeddings", {"s": dihedral}, pair_embeddings=True),
+        Variant("padded mixed batch, sdpa + bias", {"s": dihedral, "t": f"dihedral({short})"}, mixed=True),
+    ]
+
+
+def grid_variants(side: int) -> list[Variant]:
+    n = side * side
+    return [
+        Variant("1-D positions (trivial, node-only)", {"s": f"trivial({n})"}),
+        Variant("2-D positions (row + column)", {"s": {"group": f"trivial({n})", "positions": [side, side]}}),
+        Variant("torus translations", {"s": f"grid({side}, {side}, torus)"}),
+        Variant("D4 (rotations, reflections)", {"s": f"grid({side}, {side}, d4)"}),
+        Variant("patch-local 2 x 2 (node-only)", {"s": f"grid({side}, {side}, patch, 2)"}),
+        Variant("patch-local 4 x 4 (node-only)", {"s": f"grid({side}, {side}, patch, 4)"}),
+        Variant(
+            "patch 2 x 2 nodes + torus pair colors",
+            {"s": {"group": f"grid({side}, {side}, patch, 2)", "pair_group": f"grid({side}, {side}, torus)"}},
+        ),
+    ]
+
+
+def build(variant: Variant) -> AsenForTokenClassification:
     torch.manual_seed(0)
-    config = AsenConfig(
-        vocab_size=32,
-        hidden_size=128,
-        num_hidden_layers=4,
-        num_attention_heads=4,
-        intermediate_size=512,
-        hidden_dropout_prob=0.0,
-        symmetries={"sym": PermGroup.dihedral(n)},
-        attn_implementation=implementation,
-    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # node-only dihedral is deliberately looser than D_n
+        config = AsenConfig(
+            vocab_size=32,
+            hidden_size=128,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            intermediate_size=512,
+            hidden_dropout_prob=0.0,
+            pair_embeddings=variant.pair_embeddings,
+            symmetries=variant.symmetries,
+            attn_implementation=variant.implementation,
+        )
     return AsenForTokenClassification(config).train()
 
 
@@ -71,80 +101,113 @@ def _reset_peak_rss() -> None:
         clear_refs.write("5")
 
 
-def _batch(n: int) -> tuple[torch.Tensor, torch.Tensor]:
+def batch_for(variant: Variant, n: int) -> dict[str, Any]:
     generator = torch.Generator().manual_seed(n)
-    size = (max(1, TOKENS_PER_BATCH // n), n)
-    return torch.randint(0, 32, size, generator=generator), torch.randint(0, 2, size, generator=generator)
+    size = (max(2, TOKENS_PER_BATCH // n), n)
+    batch: dict[str, Any] = {
+        "input_ids": torch.randint(0, 32, size, generator=generator),
+        "labels": torch.randint(0, 2, size, generator=generator),
+    }
+    if variant.mixed:
+        short = 3 * n // 4
+        half = size[0] // 2
+        mask = torch.ones(size, dtype=torch.long)
+        mask[half:, short:] = 0
+        batch["labels"][half:, short:] = -100
+        batch["attention_mask"] = mask
+        batch["symmetry"] = ["s"] * half + ["t"] * (size[0] - half)
+    return batch
 
 
-def step(model: AsenForTokenClassification, variant: str, ids: torch.Tensor, labels: torch.Tensor) -> float:
-    """One forward+backward of ``variant``; returns its wall time in seconds."""
-    model.set_attn_implementation("eager" if variant == "eager + bias" else "sdpa")
-    context = orbit_bias_disabled() if variant == "no bias" else contextlib.nullcontext()
+def step(model: AsenForTokenClassification, batch: dict[str, Any]) -> float:
+    """One forward+backward; returns its wall time in seconds."""
     model.zero_grad(set_to_none=True)
-    with context:
-        start = time.perf_counter()
-        model(input_ids=ids, labels=labels).loss.backward()
-        return time.perf_counter() - start
+    start = time.perf_counter()
+    model(**batch).loss.backward()
+    return time.perf_counter() - start
 
 
-def time_variants(n: int, repeats: int) -> dict[str, float]:
-    """Median step time per variant; variants alternate step by step so load drift hits all alike."""
-    model = build(n, "sdpa")
-    ids, labels = _batch(n)
-    times: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
-    for repeat in range(repeats + 1):
-        for variant in VARIANTS:
-            seconds = step(model, variant, ids, labels)
-            if repeat:  # round 0 is warm-up
-                times[variant].append(seconds)
-    return {variant: statistics.median(values) for variant, values in times.items()}
-
-
-def _peak_child(n: int, variant: str, queue: mp.Queue) -> None:
-    model = build(n, "sdpa")
-    ids, labels = _batch(n)
+def _peak_child(variant: Variant, n: int, queue: mp.Queue) -> None:
+    model = build(variant)
+    batch = batch_for(variant, n)
     _reset_peak_rss()
     before = _status_kib("VmRSS")
-    step(model, variant, ids, labels)
-    step(model, variant, ids, labels)
+    step(model, batch)
+    step(model, batch)
     queue.put((_status_kib("VmHWM") - before) / 1024)
 
 
-def peak_memory(n: int, variant: str) -> float:
-    """Peak RSS increase (MiB) over two steps of ``variant``, in a forked child so the peak is its own."""
+def peak_memory(variant: Variant, n: int) -> float:
+    """Peak RSS increase (MiB) over two steps, in a forked child so the peak is its own."""
     context = mp.get_context("fork")
     queue = context.Queue()
-    process = context.Process(target=_peak_child, args=(n, variant, queue))
+    process = context.Process(target=_peak_child, args=(variant, n, queue))
     process.start()
     result = queue.get()
     process.join()
     return result
 
 
+def measure(variants: list[Variant], n: int, repeats: int) -> list[dict[str, Any]]:
+    models = [build(v) for v in variants]  # colorings once in the parent, inherited by the forked children
+    memory = [peak_memory(v, n) for v in tqdm(variants, desc=f"n={n} peak memory", leave=False)]
+    batches = [batch_for(v, n) for v in variants]
+    times: list[list[float]] = [[] for _ in variants]
+    for repeat in tqdm(range(repeats + 1), desc=f"n={n} timing", leave=False):
+        for index, (model, batch) in enumerate(zip(models, batches, strict=True)):
+            seconds = step(model, batch)
+            if repeat:  # round 0 is warm-up
+                times[index].append(seconds)
+    rows = []
+    for variant, model, mib, samples in zip(variants, models, memory, times, strict=True):
+        embedder_params = sum(p.numel() for p in model.asen.symmetry_embedders.parameters())
+        rows.append(
+            {
+                "variant": variant.name,
+                "ms": statistics.median(samples) * 1e3,
+                "mib": mib,
+                "params": sum(p.numel() for p in model.parameters()),
+                "breaking_params": embedder_params,
+            }
+        )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[16, 64, 256, 1024])
-    parser.add_argument("--repeats", type=int, default=5)
-    args = parser.parse_args()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="sequence lengths n")
+    parser.add_argument("--grid", type=int, default=0, help="image side (e.g. 32): grid breaking choices")
+    parser.add_argument("--repeats", type=int, default=5, help="timed steps per variant (after 1 warm-up)")
+    try:
+        args = parser.parse_args()
+    except SystemExit as exit_:
+        sys.exit(2 if exit_.code else 0)
+    if args.repeats < 1 or min(args.sizes) < 8 or args.grid < 0:
+        print("model.py: error: --repeats must be >= 1, --sizes >= 8 and --grid >= 0", file=sys.stderr)
+        sys.exit(2)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
-    for n in args.sizes:  # colorings once in the parent, inherited by the forked children
-        build(n, "sdpa")
-    # Memory first: children forked after the timing runs would reuse the parent's freed, resident heap.
-    jobs = [(n, variant) for n in args.sizes for variant in VARIANTS]
-    memory = {job: peak_memory(*job) for job in tqdm(jobs, desc="peak memory")}
-    timings = {n: time_variants(n, args.repeats) for n in tqdm(args.sizes, desc="timing")}
-    print(f"\nASEN fwd+bwd, hidden 128, 4 layers, 4 heads, batch = {TOKENS_PER_BATCH} // n, dihedral(n)")
+    jobs = (
+        [(args.grid**2, grid_variants(args.grid))]
+        if args.grid
+        else [(n, sequence_variants(n)) for n in args.sizes]
+    )
+    print(f"ASEN fwd+bwd, hidden 128, 4 layers, 4 heads, batch = {TOKENS_PER_BATCH} // n")
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, median of {args.repeats} steps\n")
-    header = "| n | batch | variant | ms / step | ratio vs no bias | peak RSS increase (MiB) |"
-    print(header)
-    print("|---|---|---|---|---|---|")
-    for n in args.sizes:
-        base = timings[n]["no bias"]
-        for variant in VARIANTS:
-            seconds, mib = timings[n][variant], memory[n, variant]
-            batch = max(1, TOKENS_PER_BATCH // n)
-            print(f"| {n} | {batch} | {variant} | {seconds * 1e3:.1f} | {seconds / base:.2f} | {mib:.0f} |")
+    print(
+        "| n | variant | ms / step | ratio | peak RSS increase (MiB) | memory ratio | params "
+        "| breaking params |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for n, variants in jobs:
+        rows = measure(variants, n, args.repeats)
+        base = rows[0]
+        for row in rows:
+            print(
+                f"| {n} | {row['variant']} | {row['ms']:.1f} | {row['ms'] / base['ms']:.2f} "
+                f"| {row['mib']:.0f} | {row['mib'] / max(base['mib'], 1e-9):.2f} | {row['params']:,} "
+                f"| {row['breaking_params']:,} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ def test_config_json_alone_rebuilds_the_colorings_the_model_uses(tmp_path: Path)
         group = PermGroup.parse(spec)
         np.testing.assert_array_equal(node_ids, node_orbits(group))
         np.testing.assert_array_equal(pair_ids, pair_orbits(group))
-        used_nodes, used_pairs = model.asen.symmetry_embedders[name].orbit_ids(model.device)
-        np.testing.assert_array_equal(used_nodes.numpy(), node_ids)
-        np.testing.assert_array_equal(used_pairs.numpy(), pair_ids)
+        embedder = model.asen.symmetry_embedders[name]
+        np.testing.assert_array_equal(embedder.node_ids.numpy(), node_ids)
+        np.testing.assert_array_equal(embedder.pair_ids.numpy(), pair_ids)
     # The three groups really differ, so a mix-up between names would be caught above.
     assert len({pair_orbits(PermGroup.parse(s)).max() for s in SPECS.values()}) == 3

@@ -32,7 +32,7 @@ def run_job(job: dict) -> dict:
     except ValueError as err:  # spec strings need asen_fm; the JSON form does not
         result["spec_error"] = str(err)
     model.add_symmetry("late", {"n": 4, "generators": [[1, 2, 3, 0]]})
-    result["late_orbits"] = model.asen_model.symmetry_embedders["late"].num_pair_orbits
+    result["late_orbits"] = model.base_model.symmetry_embedders["late"].num_pair_orbits
     return result
 
 

@@ -7,7 +7,7 @@ import torch
 from tiny_models import tiny_config
 
 from asen_fm import AsenForTokenClassification
-from asen_fm.modeling_asen import dense_orbit_bias
+from asen_fm.modeling_asen import build_layout
 
 SYMMETRIES = {"dihedral": "dihedral(10)", "swap": "swap_halves(10)"}
 
@@ -40,16 +40,25 @@ def test_eager_and_sdpa_agree_on_outputs_and_gradients(share_orbit_bias: bool) -
     assert eager_grad.abs().sum() > 0
 
 
-def test_dense_bias_looks_up_the_pair_orbit_table() -> None:
-    """bias[0, h, i, j] = table[pair_ids[i, j], h]."""
-    table = torch.randn(4, 3)
-    pair_ids = torch.tensor([[0, 1], [2, 3]])
-    bias = dense_orbit_bias(table, pair_ids, torch.float32)
-    assert bias.shape == (1, 3, 2, 2)
-    for h in range(3):
-        for i in range(2):
-            for j in range(2):
-                assert bias[0, h, i, j] == table[pair_ids[i, j], h]
+def test_layout_bias_looks_up_the_pair_orbit_table_and_masks_padding() -> None:
+    """bias[b, h, i, j] = table[pair_orbit(i, j), h] inside each example, MASK beyond its degree."""
+    model = AsenForTokenClassification(tiny_config({"c": "cyclic(4)", "d": "dihedral(6)"}))
+    embedders = model.asen.symmetry_embedders
+    layout = build_layout([embedders["c"], embedders["d"]], 6)
+    table, _, _ = layout.layer_tables(0, torch.float32)
+    bias = table[layout.pair_index]  # [B, n, n, H]
+    c_table = embedders["c"].tables(0)[0]
+    d_table = embedders["d"].tables(0)[0]
+    for h in range(2):
+        for i in range(6):
+            for j in range(6):
+                if i < 4 and j < 4:
+                    assert bias[0, i, j, h] == c_table[embedders["c"].pair_ids[i, j], h]
+                elif j >= 4:
+                    assert bias[0, i, j, h] == torch.finfo(torch.float32).min
+                else:  # a padded node's query to a real key: no bias
+                    assert bias[0, i, j, h] == 0
+                assert bias[1, i, j, h] == d_table[embedders["d"].pair_ids[i, j], h]
 
 
 def test_output_attentions_are_row_stochastic_with_eager() -> None:
@@ -61,10 +70,24 @@ def test_output_attentions_are_row_stochastic_with_eager() -> None:
     assert torch.allclose(out.attentions[0].sum(-1), torch.ones(2, 2, 10))
 
 
-def test_output_attentions_with_sdpa_is_a_clear_error() -> None:
+def test_output_attentions_under_sdpa_fall_back_to_eager_for_the_call(caplog) -> None:
     model = _model().eval()
-    with pytest.raises(ValueError, match="eager"):
-        model(input_ids=torch.randint(0, 5, (2, 10)), symmetry="swap", output_attentions=True)
+    ids = torch.randint(0, 5, (2, 10))
+    out = model(input_ids=ids, symmetry="swap", output_attentions=True)
+    assert len(out.attentions) == 2 and out.attentions[0].shape == (2, 2, 10, 10)
+    assert model.config._attn_implementation == "sdpa"
+    model.set_attn_implementation("eager")
+    eager = model(input_ids=ids, symmetry="swap", output_attentions=True)
+    assert torch.allclose(out.attentions[1], eager.attentions[1])
+    assert torch.allclose(out.logits, eager.logits, atol=1e-6)
+
+
+def test_config_output_attentions_is_honoured() -> None:
+    model = _model().eval()
+    model.set_attn_implementation("eager")  # transformers' config refuses output_attentions under sdpa
+    model.config.output_attentions = True
+    out = model(input_ids=torch.randint(0, 5, (2, 10)), symmetry="swap")
+    assert out.attentions is not None and len(out.attentions) == 2
 
 
 @pytest.mark.skipif(

@@ -15,7 +15,7 @@ from asen_fm import (
     AsenForTokenClassification,
     AsenModel,
 )
-from asen_fm.equivariance import act_on_nodes, equivariance_error
+from asen_fm.equivariance import act_on_nodes, assert_equivariant, equivariance_error
 from asen_fm.symmetry import PermGroup
 
 HEADS = {"token": AsenForTokenClassification, "sequence": AsenForSequenceClassification}
@@ -49,11 +49,11 @@ def _inputs(n: int) -> dict[str, torch.Tensor]:
 @pytest.mark.parametrize("n", [6, 10])
 def test_equivariant_for_elements_of_g(matrix_models, n: int, head: str, name: str) -> None:
     group = matrix_group(name, n)
-    rng = np.random.default_rng(1)
-    for _ in range(3):
-        g = group.random_element(rng)
-        assert group.contains(g)
-        assert equivariance_error(matrix_models[n, head], name, _inputs(n), g) < INSIDE_TOL
+    outside = None if name == "symmetric" else "auto"  # a permutation outside G^(2) must break it
+    report = assert_equivariant(
+        matrix_models[n, head], _inputs(n), group, symmetry=name, samples=4, outside=outside
+    )
+    assert report["max_error"] < INSIDE_TOL
 
 
 @pytest.mark.parametrize("name", [name for name in GROUP_NAMES if name != "symmetric"])
@@ -64,14 +64,16 @@ def test_not_equivariant_outside_two_closure(matrix_models, n: int, head: str, n
     rng = np.random.default_rng(2)
     for _ in range(3):
         g = permutation_outside(closure, rng)
-        assert equivariance_error(matrix_models[n, head], name, _inputs(n), g) > OUTSIDE_MIN
+        assert equivariance_error(matrix_models[n, head], _inputs(n), g, symmetry=name) > OUTSIDE_MIN
 
 
 def test_symmetric_group_model_is_fully_permutation_equivariant(matrix_models) -> None:
     rng = np.random.default_rng(3)
     for _ in range(5):
         g = rng.permutation(10)
-        assert equivariance_error(matrix_models[10, "token"], "symmetric", _inputs(10), g) < INSIDE_TOL
+        assert (
+            equivariance_error(matrix_models[10, "token"], _inputs(10), g, symmetry="symmetric") < INSIDE_TOL
+        )
 
 
 def test_not_two_closed_group_warns_and_model_follows_the_closure() -> None:
@@ -81,7 +83,7 @@ def test_not_two_closed_group_warns_and_model_follows_the_closure() -> None:
     model = AsenForTokenClassification(config).double()
     odd = np.array([1, 0, 2, 3, 4])
     assert not PermGroup.alternating(5).contains(odd)
-    assert equivariance_error(model, "alt", _inputs(5), odd) < INSIDE_TOL
+    assert equivariance_error(model, _inputs(5), odd, symmetry="alt") < INSIDE_TOL
 
 
 def test_two_closed_group_does_not_warn() -> None:
@@ -97,9 +99,9 @@ def test_node_features_and_node_regression_are_equivariant() -> None:
     inputs = {"node_features": torch.randn(4, 8, 2, dtype=torch.float64)}
     group = PermGroup.dihedral(8)
     rng = np.random.default_rng(4)
-    assert equivariance_error(model, "d", inputs, group.random_element(rng)) < INSIDE_TOL
+    assert equivariance_error(model, inputs, group.random_element(rng), symmetry="d") < INSIDE_TOL
     outside = permutation_outside(closure_group(group), rng)
-    assert equivariance_error(model, "d", inputs, outside) > OUTSIDE_MIN
+    assert equivariance_error(model, inputs, outside, symmetry="d") > OUTSIDE_MIN
 
 
 def test_base_model_hidden_states_are_equivariant_with_both_input_kinds() -> None:
@@ -111,8 +113,8 @@ def test_base_model_hidden_states_are_equivariant_with_both_input_kinds() -> Non
         "node_features": torch.randn(2, 7, 3, dtype=torch.float64),
     }
     g = np.roll(np.arange(7), 3)
-    assert equivariance_error(model, "c", inputs, g) < INSIDE_TOL
-    assert equivariance_error(model, "c", inputs, np.array([1, 0, 2, 3, 4, 5, 6])) > OUTSIDE_MIN
+    assert equivariance_error(model, inputs, g, symmetry="c") < INSIDE_TOL
+    assert equivariance_error(model, inputs, np.array([1, 0, 2, 3, 4, 5, 6]), symmetry="c") > OUTSIDE_MIN
 
 
 def test_act_on_nodes_follows_the_permutation_convention() -> None:
@@ -127,8 +129,8 @@ def test_act_on_nodes_follows_the_permutation_convention() -> None:
 def test_equivariance_error_rejects_bad_permutations(matrix_models) -> None:
     model = matrix_models[6, "token"]
     with pytest.raises(ValueError, match="not a permutation"):
-        equivariance_error(model, "cyclic", _inputs(6), np.array([0, 0, 1, 2, 3, 4]))
+        equivariance_error(model, _inputs(6), np.array([0, 0, 1, 2, 3, 4]), symmetry="cyclic")
     with pytest.raises(ValueError, match="length n=6"):
-        equivariance_error(model, "cyclic", _inputs(6), np.arange(5))
-    with pytest.raises(ValueError, match="keys in"):
-        equivariance_error(model, "cyclic", {"ids": torch.zeros(1, 6)}, np.arange(6))
+        equivariance_error(model, _inputs(6), np.arange(5), symmetry="cyclic")
+    with pytest.raises(ValueError, match="inputs must hold"):
+        equivariance_error(model, {"ids": torch.zeros(1, 6)}, np.arange(6), symmetry="cyclic")

@@ -22,9 +22,22 @@ from tiny_models import tiny_config
 from asen_fm import AsenForMultiTask, AsenForTokenClassification
 
 SCRIPT = Path(__file__).with_name("fresh_process_load.py")
-SYMMETRIES = {"intersect": "swap_halves(6)", "shift": "cyclic(8)"}
-TASKS = {"intersect": {"head": "token", "num_labels": 2}, "shift": {"head": "sequence", "num_labels": 3}}
-INPUTS = {"intersect": torch.randint(0, 5, (3, 6)), "shift": torch.randint(0, 5, (3, 8))}
+RING = [[i, (i + 1) % 8] for i in range(8)]
+SYMMETRIES = {
+    "intersect": "swap_halves(6)",
+    "shift": "cyclic(8)",
+    "ring": {"group": "dihedral(8)", "edges": RING, "framework": "sparse"},
+}
+TASKS = {
+    "intersect": {"head": "token", "num_labels": 2},
+    "shift": {"head": "sequence", "num_labels": 3},
+    "ring": {"head": "token", "num_labels": 2},
+}
+INPUTS = {
+    "intersect": torch.randint(0, 5, (3, 6)),
+    "shift": torch.randint(0, 5, (3, 8)),
+    "ring": torch.randint(0, 5, (3, 8)),
+}
 REPO_ID = "asen-tests/tiny-multitask"
 
 

@@ -39,7 +39,7 @@ def test_config_stores_groups_as_json_and_round_trips() -> None:
     ("symmetries", "match"),
     [
         ({"a.b": "cyclic(4)"}, "letters, digits"),
-        ({"a": {"n": 3, "generators": [[0, 0, 1]]}}, "not a permutation"),
+        ({"a": {"n": 3, "generators": [[0, 0, 1]]}}, "not a bijection"),
         ({"a": {"n": 3}}, "needs keys 'n' and 'generators'"),
         ({"a": 3}, "expected a spec string"),
     ],
@@ -105,15 +105,19 @@ def test_forward_input_errors_name_the_problem() -> None:
         model(input_ids=torch.randint(0, 5, (6,)), symmetry="dihedral")
 
 
-def test_padding_masks_are_rejected_and_all_ones_masks_accepted() -> None:
+def test_all_ones_masks_change_nothing_and_masks_beyond_the_degree_are_refused() -> None:
     model = AsenForTokenClassification(tiny_config(TWO)).eval()
     ids = torch.randint(0, 5, (2, 6))
     mask = torch.ones(2, 6, dtype=torch.long)
     expected = model(input_ids=ids, symmetry="dihedral").logits
-    assert torch.equal(model(input_ids=ids, symmetry="dihedral", attention_mask=mask).logits, expected)
-    mask[1, 5] = 0
-    with pytest.raises(ValueError, match="padding is not supported"):
-        model(input_ids=ids, symmetry="dihedral", attention_mask=mask)
+    assert torch.allclose(model(input_ids=ids, symmetry="dihedral", attention_mask=mask).logits, expected)
+    padded = torch.cat([ids, torch.zeros(2, 2, dtype=torch.long)], dim=1)
+    with pytest.raises(
+        ValueError, match="marks node 6 of example 0 as real, but its symmetry 'dihedral' has degree 6"
+    ):
+        model(input_ids=padded, symmetry="dihedral", attention_mask=torch.ones(2, 8, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"attention_mask must be \[batch, n\]"):
+        model(input_ids=ids, symmetry="dihedral", attention_mask=mask[:, :5])
 
 
 def test_node_feature_shape_errors() -> None:
@@ -158,7 +162,9 @@ def test_sum_pooling_is_invariant() -> None:
     torch.manual_seed(0)
     model = AsenForSequenceClassification(tiny_config(TWO, pooling="sum", initializer_range=0.5)).double()
     g = PermGroup.dihedral(6).random_element(np.random.default_rng(0))
-    assert equivariance_error(model, "dihedral", {"input_ids": torch.randint(0, 5, (3, 6))}, g) < 1e-5
+    assert (
+        equivariance_error(model, {"input_ids": torch.randint(0, 5, (3, 6))}, g, symmetry="dihedral") < 1e-5
+    )
 
 
 def test_return_dict_false_gives_tuples() -> None:

@@ -120,7 +120,7 @@ def test_add_symmetry_and_add_task_grow_a_trained_model(tmp_path) -> None:
     assert out.logits.shape == (2, 3) and out.loss.ndim == 0
     rng = np.random.default_rng(0)
     g = PermGroup.dihedral(8).random_element(rng)
-    assert equivariance_error(model, "detect", {"input_ids": ids}, g) < 1e-5
+    assert equivariance_error(model, {"input_ids": ids}, g, task="detect") < 1e-5
     model.save_pretrained(tmp_path)
     loaded = AsenForMultiTask.from_pretrained(tmp_path)
     assert set(loaded.config.tasks) == set(TASKS) | {"detect", "intersect_seq"}

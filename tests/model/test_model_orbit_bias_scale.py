@@ -33,7 +33,9 @@ def test_scaled_model_keeps_its_group() -> None:
     group = PermGroup.swap_halves(6)
     rng = __import__("numpy").random.default_rng(0)
     for _ in range(5):
-        assert equivariance_error(model, "swap", {"input_ids": ids}, group.random_element(rng)) < 1e-10
+        assert (
+            equivariance_error(model, {"input_ids": ids}, group.random_element(rng), symmetry="swap") < 1e-10
+        )
 
 
 @pytest.mark.parametrize("scale", [0.0, -1.0])

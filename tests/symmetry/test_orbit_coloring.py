@@ -127,8 +127,8 @@ def test_bad_support_is_rejected() -> None:
         pair_orbits(g, combine=True)
 
 
-def test_json_without_generators_is_a_key_error() -> None:
-    with pytest.raises(KeyError, match="generators"):
+def test_json_without_generators_is_a_value_error_naming_the_key() -> None:
+    with pytest.raises(ValueError, match=r"missing \['generators'\]"):
         coloring_from_json({"n": 3})
 
 

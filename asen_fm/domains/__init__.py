@@ -1,0 +1,1 @@
+"""Real-world domains (human pose lifting, traffic forecasting): data builders, groups and task cards."""

@@ -1,0 +1,77 @@
+"""The symmetry a whole symmetry-breaking input actually has: node colors, pair colors and the graph.
+
+For a plain group the model is equivariant to G^(2). With a graph under the sparse or weakly sparse
+framework the pair coloring also marks edges, so the symmetry is Aut(A^(1), A^(2), graph), which contains
+G^(2) ∩ Aut(graph) and equals G^(2) when G maps edges to edges.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from asen_fm.orbit_coloring import node_orbits, symmetry_coloring
+from asen_fm.symmetry.closure import automorphism_group_order, two_closure
+from asen_fm.symmetry.groups import PermGroup
+
+__all__ = ["node_only_is_exact", "pair_table_size", "symmetry_order"]
+
+
+def _group(entry: dict[str, Any]) -> PermGroup:
+    return PermGroup.from_json({k: entry[k] for k in ("n", "generators", "spec") if k in entry})
+
+
+def node_only_is_exact(entry: dict[str, Any]) -> bool:
+    """Whether G's node coloring alone pins G: |G| = prod |O|! over its node orbits O.
+
+    The automorphism group of a node coloring is the product of the symmetric groups on its color classes,
+    so node-only breaking is exactly G-equivariant iff G is that product (trivial, S_n, Young subgroups,
+    patch-local grids).
+    """
+    sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+    product = math.prod(math.factorial(int(size)) for size in sizes)
+    return product == _group(entry).order()
+
+
+def pair_table_size(entry: dict[str, Any]) -> int:
+    """Rows of the pair-orbit table the entry would carry (its pair colors, or its pair_group's)."""
+    source = entry.get("pair_group", entry)
+    sizes = np.bincount(node_orbits((source["n"], source["generators"])))
+    if "pair_group" not in entry and node_only_is_exact(entry):  # closed form: k(k - 1) + diag + off-diag
+        k = len(sizes)
+        return k * (k - 1) + int(np.sum(np.where(sizes > 1, 2, 1)))
+    _, pairs, _ = symmetry_coloring({**source, "framework": entry.get("framework", "full"), **_graph(entry)})
+    return int(pairs.max()) + 1
+
+
+def _graph(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: entry[k] for k in ("edges", "directed") if k in entry}
+
+
+def symmetry_order(entry: dict[str, Any]) -> int:
+    """|Aut| of a stored symmetry entry's breaking input (exact int); |G^(2)| without a graph."""
+    return _order(json.dumps(entry, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _order(text: str) -> int:
+    entry = json.loads(text)
+    if entry.get("pairs") == "none":  # node colors only: the product of symmetric groups on the classes
+        if "positions" in entry:
+            return 1
+        sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+        return math.prod(math.factorial(int(size)) for size in sizes)
+    if entry.get("framework", "full") == "full" and "pair_group" not in entry:
+        return two_closure(_group(entry)).closure_order
+    nodes, pair_ids, attend = symmetry_coloring(entry)
+    colors = pair_ids.astype(np.int64)
+    if attend is not None:
+        colors = np.where(attend, colors, -1)
+    # Node colors on the diagonal, refined with the pair colors (which may come from a coarser group).
+    colors = (colors + 1) * (int(nodes.max()) + 1) + nodes[:, None] * np.eye(len(nodes), dtype=np.int64)
+    order, _ = automorphism_group_order(colors)
+    return order

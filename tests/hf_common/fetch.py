@@ -1,0 +1,76 @@
+"""transformers' own common model tests, fetched the way any dependency arrives: from its PyPI sdist.
+
+The sdist of the installed transformers version carries ``tests/test_modeling_common.py`` and
+``tests/test_configuration_common.py`` (not the wheel); they are extracted once into a cache folder as a
+package ``hf_tests``. The sdist lacks three helper modules they import (``exporters/test_export.py``,
+``generation/test_utils.py``, ``utils/test_configuration_utils.py``); small stand-ins are written for
+those: empty mixins (ASEN is not generative; torch.export is covered by tests/model/test_model_contract.py)
+and the common config kwargs of transformers' own configuration tests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+import transformers
+
+FILES = ("test_modeling_common.py", "test_configuration_common.py")
+STUBS = {
+    "exporters/test_export.py": "class ExportTesterMixin:\n    pass\n",
+    "generation/test_utils.py": "class GenerationTesterMixin:\n    pass\n",
+    "utils/test_configuration_utils.py": (
+        "config_common_kwargs = {\n"
+        '    "return_dict": False,\n'
+        '    "output_hidden_states": True,\n'
+        '    "output_attentions": True,\n'
+        '    "dtype": "float16",\n'
+        '    "chunk_size_feed_forward": 5,\n'
+        '    "architectures": ["BertModel"],\n'
+        '    "id2label": {0: "label"},\n'
+        '    "label2id": {"label": "0"},\n'
+        '    "problem_type": "regression",\n'
+        "}\n"
+    ),
+}
+
+
+def cache_root() -> Path:
+    base = os.environ.get("ASEN_HF_TESTS_CACHE") or Path.home() / ".cache" / "asen-fm"
+    return Path(base) / f"transformers-{transformers.__version__}-tests"
+
+
+def ensure_hf_tests() -> Path:
+    """The folder holding the ``hf_tests`` package (downloaded and extracted on first use)."""
+    root = cache_root()
+    package = root / "hf_tests"
+    if all((package / name).exists() for name in FILES):
+        return root
+    version = transformers.__version__
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "--quiet"]
+        command += [f"transformers=={version}", "-d", tmp]
+        subprocess.run(command, check=True, timeout=600)
+        archive = next(Path(tmp).glob("transformers-*.tar.gz"))
+        staging = Path(tempfile.mkdtemp(dir=root.parent if root.parent.exists() else None))
+        target = staging / "hf_tests"
+        target.mkdir(parents=True)
+        with tarfile.open(archive) as tar:
+            for name in FILES:
+                member = tar.getmember(f"transformers-{version}/tests/{name}")
+                (target / name).write_bytes(tar.extractfile(member).read())
+        (target / "__init__.py").write_text("")
+        for relative, text in STUBS.items():
+            path = target / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            (path.parent / "__init__.py").touch()
+            path.write_text(text)
+        root.parent.mkdir(parents=True, exist_ok=True)
+        if not package.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            os.replace(target, package)
+    return root
