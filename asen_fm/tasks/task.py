@@ -16,18 +16,25 @@ A task folder is ``DatasetDict.save_to_disk`` output with one more file, ``task_
       "metrics": ["accuracy", "sequence_accuracy"],   # names in asen_fm.metrics.METRICS
       "vocab_size": 7,                       # token ids are 0..vocab_size-1 (0: no input_ids column)
       "input_dim": 0,                        # node feature width d (0: no node_features column)
+      "label_mask": "label_mask",            # optional: a bool column, True where a target is valid
       "source": {...}                        # free-form provenance (the built-in generator's settings)
     }
+
+Any other top-level field (units, normalisation constants, ...) is kept verbatim in ``Task.extra`` and
+written back; one that looks like a misspelt known field ("metircs") is refused. Left out of a card,
+``vocab_size`` and ``input_dim`` are read off the data.
 
 Columns: ``input_ids`` int [n] and/or ``node_features`` float [n, d] (image-shaped [h, w] / [h, w, d] for
 grid groups: the leading axes multiply to n), and ``labels``: token head [n] class ids (-100 = ignore);
 sequence head a class id, 0/1 vector [num_labels] (multi-label) or a float (vector [num_labels]);
-node_regression [n] or [n, num_labels] floats. n is the degree of the symmetry's group. ``Task.load``
-checks all of this and names the split, column and row of the first violation.
+node_regression [n] or [n, num_labels] floats; the optional mask column is bool with the labels' node
+shape ([n] for per-node heads, [num_labels] or a scalar for the sequence head). n is the degree of the
+symmetry's group. ``Task.load`` checks all of this and names the split, column and row of the first violation.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -148,7 +155,9 @@ class Task:
     description: str = ""
     vocab_size: int = 0
     input_dim: int = 0
+    label_mask: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -168,13 +177,17 @@ class Task:
         name: str = "task",
         description: str = "",
         vocab_size: int | None = None,
+        label_mask: str | None = None,
         source: Mapping[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Task:
         """A validated task from ``data`` and a group (spec, group JSON or ``PermGroup``; optionally a graph).
 
         Left out, ``problem_type`` is regression for float labels and single-label classification for int
         labels; ``num_labels`` is the number of classes (max label + 1) or the label vector width;
         ``loss`` is ce / bce / l1; ``metrics`` follow the head; ``vocab_size`` is the max token id + 1.
+        ``label_mask`` names a bool column of valid targets (loss and metrics skip the others); ``extra``
+        is free metadata written into the card (units, normalisation, ...).
         """
         data = datasets.DatasetDict(dict(data))
         spec: Any = group.to_json() if isinstance(group, PermGroup) else group
@@ -200,7 +213,7 @@ class Task:
         task = cls(
             data=data, symmetry=symmetry, head=head, problem_type=problem_type, num_labels=int(num_labels),
             loss=loss, metrics=metrics, name=name, description=description, vocab_size=int(vocab_size),
-            input_dim=input_dim, source=dict(source or {}),
+            input_dim=input_dim, label_mask=label_mask, source=dict(source or {}), extra=dict(extra or {}),
         )  # fmt: skip
         task.validate()
         return task
@@ -234,10 +247,12 @@ class Task:
         ]
         if missing:
             raise TaskError(f"{CARD_FILE} lacks the field(s) {missing}")
-        known = {f for f in cls.__dataclass_fields__ if f != "data"} | {"schema"}
-        unknown = sorted(set(card) - known)
-        if unknown:
-            raise TaskError(f"{CARD_FILE} has unknown field(s) {unknown}; known: {sorted(known)}")
+        known = {f for f in cls.__dataclass_fields__ if f not in ("data", "extra")} | {"schema"}
+        extra = {key: value for key, value in card.items() if key not in known}
+        for key in extra:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+            if close:
+                raise TaskError(f"{CARD_FILE} has the field {key!r}: did you mean {close[0]!r}?")
         num_labels = int(card["num_labels"])
         metrics = tuple(
             card.get("metrics") or _default_metrics(card["head"], card["problem_type"], num_labels)
@@ -246,8 +261,9 @@ class Task:
             data=data, symmetry=card["symmetry"], head=card["head"], problem_type=card["problem_type"],
             num_labels=num_labels, loss=card["loss"], metrics=metrics,
             name=str(card.get("name", "task")), description=str(card.get("description", "")),
-            vocab_size=int(card.get("vocab_size", 0)), input_dim=int(card.get("input_dim", 0)),
-            source=dict(card.get("source") or {}),
+            vocab_size=int(card["vocab_size"]) if "vocab_size" in card else _infer_vocab_size(data),
+            input_dim=int(card["input_dim"]) if "input_dim" in card else _infer_input_dim(data),
+            label_mask=card.get("label_mask"), source=dict(card.get("source") or {}), extra=extra,
         )  # fmt: skip
         task.validate()
         return task
@@ -267,7 +283,9 @@ class Task:
             "metrics": list(self.metrics),
             "vocab_size": self.vocab_size,
             "input_dim": self.input_dim,
+            **({"label_mask": self.label_mask} if self.label_mask else {}),
             "source": self.source,
+            **self.extra,
         }
 
     def save(self, folder: str | os.PathLike) -> Path:
@@ -417,7 +435,25 @@ class Task:
             if feats.dtype.kind not in "fiu":
                 raise TaskError(f"{split}: 'node_features' must be numbers, got dtype {feats.dtype}")
             _check_finite(split, "node_features", feats)
-        self._validate_labels(split, _stack(split, "labels", table["labels"]), n)
+        labels = _stack(split, "labels", table["labels"])
+        self._validate_labels(split, labels, n)
+        if self.label_mask:
+            self._validate_mask(split, rows, table, labels)
+
+    def _validate_mask(self, split: str, rows: datasets.Dataset, table: Any, labels: np.ndarray) -> None:
+        if self.label_mask not in rows.column_names:
+            raise TaskError(f"{split}: no {self.label_mask!r} column (the card's label_mask)")
+        mask = _stack(split, self.label_mask, table[self.label_mask])
+        if mask.dtype != bool and not np.isin(mask, (0, 1)).all():
+            raise TaskError(f"{split}: {self.label_mask!r} must be bool (True = a valid target)")
+        node_shape = labels.shape
+        if self.head == "node_regression" and labels.ndim > mask.ndim:
+            node_shape = labels.shape[: mask.ndim]
+        if mask.shape != node_shape:
+            raise TaskError(
+                f"{split}: {self.label_mask!r} rows have shape {list(mask.shape[1:])}, "
+                f"the labels' targets {list(node_shape[1:])}"
+            )
 
     def _validate_labels(self, split: str, labels: np.ndarray, n: int) -> None:
         shape = labels.shape[1:]

@@ -32,7 +32,10 @@ _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
 
 @dataclass(frozen=True)
 class TaskData:
-    """One task's splits as tensors: ``splits[split] = {"input_ids"?, "node_features"?, "labels"}``."""
+    """One task's splits as tensors: ``splits[split]`` holds input_ids and/or node_features, and labels.
+
+    ``label_mask`` (bool, True = a valid target) is there when the task's card names a mask column.
+    """
 
     name: str
     task: Task
@@ -82,7 +85,7 @@ def _column(split: Any, key: str, dtype: torch.dtype) -> torch.Tensor:
 def _flatten_nodes(values: torch.Tensor, key: str, task: Task) -> torch.Tensor:
     """Image-shaped rows ([h, w] ids, [h, w, d] features, per-pixel labels) as n nodes, row-major."""
     rows, n = values.shape[0], task.n
-    if key == "labels" and task.head == "sequence":
+    if key in ("labels", "label_mask") and task.head == "sequence":
         return values
     per_row = values[0].numel()
     if per_row == n:  # ids, token labels, scalar node targets
@@ -99,10 +102,13 @@ def task_tensors(task: Task, name: str | None = None, train_size: int | None = N
     """
     name = name or task.name
     label_dtype = torch.float32 if task.problem_type == "regression" else torch.long
-    dtypes = {"input_ids": torch.long, "node_features": torch.float32, "labels": label_dtype}
+    columns = {"input_ids": ("input_ids", torch.long), "node_features": ("node_features", torch.float32),
+               "labels": ("labels", label_dtype)}  # fmt: skip
+    if task.label_mask:
+        columns["label_mask"] = (task.label_mask, torch.bool)
     splits = {
-        split: {key: _flatten_nodes(_column(task.data[split], key, dtype), key, task)
-                for key, dtype in dtypes.items() if key in task.data[split].column_names}
+        split: {key: _flatten_nodes(_column(task.data[split], column, dtype), key, task)
+                for key, (column, dtype) in columns.items() if column in task.data[split].column_names}
         for split in SPLITS
     }  # fmt: skip
     if train_size is not None:

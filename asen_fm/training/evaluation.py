@@ -1,8 +1,9 @@
 """Per-task evaluation: each rank scores its rows, ``gather_for_metrics``, then ratios over the split.
 
 A task reports ``loss`` (the mean over examples of the example's loss: CE or BCE, or its card's L1 / MSE,
-over its valid targets) and every metric its card lists (``asen_fm.metrics``: accuracy, sequence_accuracy,
-mae, mse, rmse, mape, mpjpe, p_mpjpe). Predictions are the argmax class (single-label), ``logit > 0``
+over its valid targets: not -100, and inside the task's ``label_mask`` column when its card names one)
+and every metric its card lists (``asen_fm.metrics``: accuracy, sequence_accuracy, mae, mse, rmse, mape,
+mpjpe, p_mpjpe). Predictions are the argmax class (single-label), ``logit > 0``
 (multi-label) or the outputs (regression). Classification labels equal to -100 are not counted.
 """
 
@@ -40,26 +41,59 @@ def _fit_outputs(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) 
     return logits
 
 
-def example_losses(logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any]) -> torch.Tensor:
-    """The loss of each example [B] (mean over its valid targets) for one ``config.tasks`` entry."""
+def _valid(labels: torch.Tensor, problem: str, mask: torch.Tensor | None) -> torch.Tensor:
+    """Which targets count: not -100 (single-label) and inside ``mask`` (broadcast over target vectors)."""
+    valid = (
+        labels != IGNORE_INDEX if problem == "single_label_classification" else torch.ones_like(labels).bool()
+    )
+    if mask is not None:
+        mask = mask.to(device=labels.device, dtype=torch.bool)
+        while mask.dim() < valid.dim():
+            mask = mask.unsqueeze(-1)
+        valid = valid & mask
+    return valid
+
+
+def target_losses(
+    logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any], mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(loss of each target, which targets count), both [B, T]: CE, BCE, or the entry's L1 / MSE."""
     problem = entry["problem_type"]
     outputs = _fit_outputs(logits, labels, problem)
     batch = labels.shape[0]
+    valid = _valid(labels, problem, mask).reshape(batch, -1)
     if problem == "single_label_classification":
         flat = outputs.reshape(-1, outputs.shape[-1]).float()
-        ce = F.cross_entropy(flat, labels.reshape(-1), reduction="none", ignore_index=IGNORE_INDEX)
-        mask = (labels != IGNORE_INDEX).reshape(batch, -1)
-        return (ce.view(batch, -1) * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1)
-    if problem == "multi_label_classification":
-        bce = F.binary_cross_entropy_with_logits(outputs.float(), labels.float(), reduction="none")
-        return bce.reshape(batch, -1).mean(dim=1)
-    if problem == "regression":
+        safe = torch.where(valid.reshape(-1), labels.reshape(-1), 0)
+        losses = F.cross_entropy(flat, safe, reduction="none")
+    elif problem == "multi_label_classification":
+        losses = F.binary_cross_entropy_with_logits(outputs.float(), labels.float(), reduction="none")
+    elif problem == "regression":
         loss = entry.get("loss") or "mse"
         if loss not in ("l1", "mse"):
             raise ValueError(f"unknown regression loss {loss!r}; expected 'l1' or 'mse'")
-        error = (outputs.float() - labels.float()).reshape(batch, -1)
-        return error.abs().mean(dim=1) if loss == "l1" else error.pow(2).mean(dim=1)
-    raise ValueError(f"unknown problem_type {problem!r}")
+        error = outputs.float() - labels.float()
+        losses = error.abs() if loss == "l1" else error.pow(2)
+    else:
+        raise ValueError(f"unknown problem_type {problem!r}")
+    losses = torch.where(valid, losses.reshape(batch, -1), 0.0)
+    return losses, valid
+
+
+def example_losses(
+    logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any], mask: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The loss of each example [B]: the mean over its valid targets (0 when it has none)."""
+    losses, valid = target_losses(logits, labels, entry, mask)
+    return losses.sum(dim=1) / valid.sum(dim=1).clamp(min=1)
+
+
+def masked_loss(
+    logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any], mask: torch.Tensor
+) -> torch.Tensor:
+    """The training loss of a batch with a target mask: the mean over all valid targets of the batch."""
+    losses, valid = target_losses(logits, labels, entry, mask)
+    return losses.sum() / valid.sum().clamp(min=1)
 
 
 def predictions(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) -> torch.Tensor:
@@ -73,13 +107,22 @@ def predictions(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) -
 
 
 def metric_sums(
-    logits: torch.Tensor, labels: torch.Tensor, entry: Mapping[str, Any], metrics: Sequence[str]
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    entry: Mapping[str, Any],
+    metrics: Sequence[str],
+    label_mask: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
-    """Per-example vectors [B]: ``loss``, and ``<metric>/sum``, ``<metric>/count`` for each metric."""
+    """Per-example vectors [B]: ``loss``, and ``<metric>/sum``, ``<metric>/count`` for each metric.
+
+    ``label_mask`` (the task's mask column; True = valid) restricts both to the valid targets.
+    """
     problem = entry["problem_type"]
-    mask = labels != IGNORE_INDEX if problem == "single_label_classification" else None
+    mask = None
+    if problem == "single_label_classification" or label_mask is not None:
+        mask = _valid(labels, problem, label_mask)
     predicted = predictions(logits, labels, problem)
-    sums = {"loss": example_losses(logits, labels, entry).double()}
+    sums = {"loss": example_losses(logits, labels, entry, label_mask).double()}
     for name in metrics:
         total, count = per_example(name, predicted, labels, mask)
         sums[f"{name}/sum"], sums[f"{name}/count"] = total, count
@@ -92,6 +135,14 @@ def finish_metrics(totals: Mapping[str, float], examples: int, metrics: Sequence
     for name in metrics:
         values[name] = METRICS[name].finish(totals[f"{name}/sum"], totals[f"{name}/count"])
     return values
+
+
+def task_entry(model: torch.nn.Module, task: str) -> dict[str, Any]:
+    """The model's ``config.tasks`` entry of ``task`` (an unset regression loss: the config's default)."""
+    entry = dict(model.config.tasks[task])
+    if entry["problem_type"] == "regression" and not entry.get("loss"):
+        entry["loss"] = getattr(model.config, "regression_loss", "mse")
+    return entry
 
 
 class SplitDataset(Dataset):
@@ -126,18 +177,16 @@ def evaluate(
     the training random stream (dropout, data order), whatever the evaluation schedule.
     """
     net = accelerator.unwrap_model(model)
-    entry = dict(net.config.tasks[task])
-    if entry["problem_type"] == "regression" and not entry.get("loss"):
-        entry["loss"] = getattr(net.config, "regression_loss", "mse")
+    entry = task_entry(net, task)
     was_training = net.training
     net.eval()
     totals: dict[str, float] = {}
     examples = 0
     with torch.random.fork_rng(devices=[]):
         for batch in loader:
-            inputs = {key: value for key, value in batch.items() if key != "labels"}
+            inputs = {key: value for key, value in batch.items() if key not in ("labels", "label_mask")}
             out = net(**inputs, task=task)
-            sums = metric_sums(out.logits, batch["labels"], entry, metrics)
+            sums = metric_sums(out.logits, batch["labels"], entry, metrics, batch.get("label_mask"))
             gathered = accelerator.gather_for_metrics(sums)
             for key, values in gathered.items():
                 totals[key] = totals.get(key, 0.0) + float(values.double().sum())

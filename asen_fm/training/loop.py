@@ -29,7 +29,7 @@ from accelerate.utils import GradientAccumulationPlugin, ProjectConfiguration
 from tqdm.auto import tqdm
 
 from asen_fm.training.data import MultiTaskSampler
-from asen_fm.training.evaluation import eval_loader, evaluate
+from asen_fm.training.evaluation import eval_loader, evaluate, masked_loss, task_entry
 from asen_fm.training.optim import learning_rates_by_name
 from asen_fm.training.outputs import resolve_resume, save_training_state, step_of
 
@@ -206,6 +206,16 @@ def _evaluate_all(
     accelerator.log(logged, step=step)
 
 
+def _training_loss(model: torch.nn.Module, batch: dict[str, torch.Tensor], task: str) -> torch.Tensor:
+    """The model's own loss; with a target mask, the mean loss over the valid targets (``masked_loss``)."""
+    mask = batch.pop("label_mask", None)
+    if mask is None:
+        return model(**batch, task=task).loss
+    labels = batch.pop("labels")
+    logits = model(**batch, task=task).logits
+    return masked_loss(logits, labels, task_entry(getattr(model, "module", model), task), mask)
+
+
 def run_training(
     accelerator: Accelerator,
     model: torch.nn.Module,
@@ -276,13 +286,13 @@ def run_training(
         for _ in range(settings.grad_accum):
             batch = {k: v.to(device) for k, v in data[task].batch("train", sampler.next_rows(task)).items()}
             with accelerator.accumulate(model):
-                out = model(**batch, task=task)
-                accelerator.backward(out.loss)
+                loss = _training_loss(model, batch, task)
+                accelerator.backward(loss)
                 if accelerator.sync_gradients and settings.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
                 optimizer.step()
                 optimizer.zero_grad(set_to_none=True)
-            loss = accelerator.reduce(out.loss.detach().float(), reduction="mean").item()
+            loss = accelerator.reduce(loss.detach().float(), reduction="mean").item()
             history.log_train(step, task, loss)
             pending[task].append(loss)
         scheduler.step()

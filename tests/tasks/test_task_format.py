@@ -164,9 +164,12 @@ def test_bad_folders_and_cards(tmp_path: Path) -> None:
     (folder / CARD_FILE).write_text(json.dumps({**card, "symmetry": "cyclic(4)"}))
     with pytest.raises(TaskError, match=r"'input_ids' rows have shape \[3\], expected \[4\]"):
         Task.load(folder)
-    (folder / CARD_FILE).write_text(json.dumps({**card, "colour": "blue"}))
-    with pytest.raises(TaskError, match=r"unknown field\(s\) \['colour'\]"):
+    (folder / CARD_FILE).write_text(json.dumps({**card, "metircs": ["accuracy"]}))
+    with pytest.raises(TaskError, match="has the field 'metircs': did you mean 'metrics'"):
         Task.load(folder)
+    (folder / CARD_FILE).write_text(json.dumps({**card, "units": "m", "normalization": {"mean": 1.5}}))
+    kept = Task.load(folder)  # other fields are the producer's metadata: kept and written back
+    assert kept.extra == {"units": "m", "normalization": {"mean": 1.5}} and kept.card()["units"] == "m"
     del card["head"]
     (folder / CARD_FILE).write_text(json.dumps(card))
     with pytest.raises(TaskError, match=r"lacks the field\(s\) \['head'\]"):
