@@ -64,15 +64,20 @@ class TaskData:
         """``model.add_task(name, symmetry entry, **card)``; a regression head starts at the mean target.
 
         The card's symmetry entry (spec, group JSON, or graph dict) goes to the model unchanged. Starting
-        the output bias at the mean (per output) means L1/MSE training begins from the best constant
-        prediction instead of spending its first hundreds of steps walking the bias there.
+        the output bias at the mean of the valid targets (per output) means L1/MSE training begins from
+        the best constant prediction instead of spending its first hundreds of steps walking the bias there.
         """
         name = name or self.name
         model.add_task(name, self.task.symmetry, **self.task.task_entry())
         if self.task.problem_type != "regression":
             return
         labels = self.splits["train"]["labels"].to(torch.float64)
-        mean = labels.reshape(-1, self.task.num_labels).mean(dim=0)  # one mean per output column
+        valid = self.splits["train"].get("label_mask", torch.ones(labels.shape, dtype=torch.bool))
+        while valid.dim() < labels.dim():  # a per-node mask covers the node's whole target vector
+            valid = valid.unsqueeze(-1)
+        weights = valid.expand(labels.shape).to(torch.float64).reshape(-1, self.task.num_labels)
+        values = torch.where(weights > 0, labels.reshape(-1, self.task.num_labels), 0.0)
+        mean = values.sum(dim=0) / weights.sum(dim=0).clamp(min=1)  # one mean per output column
         with torch.no_grad():
             bias = model.heads[name].out.bias
             bias.copy_(mean.to(bias.dtype).expand_as(bias))
