@@ -159,6 +159,8 @@ def resolve_model_dir(model: str) -> tuple[str, str | None]:
     if not model:
         raise UsageError("--model is required: a model folder, a run folder or a Hub id")
     path = Path(model).expanduser()
+    if path.is_file():
+        raise UsageError(f"--model {model} is a file; pass the folder that holds config.json")
     if path.is_dir():
         if (path / "config.json").is_file():
             return str(path), None

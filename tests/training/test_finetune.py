@@ -130,6 +130,7 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
         "--task is required": ["--model", str(pretrained), "--output_dir", str(out)],
         f"--model {tmp_path}/missing: no such folder": _args(tmp_path / "missing", out),
         "has no config.json": _args(tmp_path, out),
+        "is a file; pass the folder": _args(pretrained / "config.json", out),
         "'nope' is not a built-in task": [*_args(pretrained, out), "--task", "nope"],
         "is not a built-in task": [*_args(pretrained, out), "--task", str(tmp_path / "no_such_folder")],
         "needs n >= ": [*_args(pretrained, out), "--task", "palindrome", "--n", "2"],

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import datasets
 import pytest
 import torch
 
 from asen_fm import AsenForMultiTask
+from asen_fm.tasks import Task
 from asen_fm.training.outputs import SCHEMA, checkpoint_dir, list_checkpoints, parameter_checksum
 
 from .conftest import TINY, refused
@@ -109,6 +111,13 @@ def test_group_override_and_train_size(pretrain_script, tmp_path: Path) -> None:
 
 def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_path: Path, capsys) -> None:
     out = tmp_path / "out"
+
+    def points(width: int) -> Path:  # a task folder whose node features have ``width`` columns
+        split = datasets.Dataset.from_dict({"node_features": [[[0.5] * width] * 4], "labels": [[1.0] * 4]})
+        data = datasets.DatasetDict(train=split, validation=split, test=split)
+        task = Task.from_dataset(data, group="cyclic(4)", head="node_regression", name=f"w{width}")
+        return task.save(tmp_path / f"w{width}")
+
     base = [*TINY, "--tasks", TASKS, "--n", "10", "--size", "300", "--output_dir", str(out)]
     cases = {
         "'cyclic_sum', which is not one of the tasks": ["--groups", "cyclic_sum=trivial"],
@@ -116,6 +125,7 @@ def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_pa
         "acts on 8 points but task 'intersect' has n=10": ["--groups", "trivial(8)"],
         "train_size must be in 1..210": ["--train_size", "211"],
         "task_weighting must be balanced or proportional": ["--task_weighting", "uniform"],
+        "node_features have different widths [2, 3]": ["--tasks", f"{points(3)},{points(2)}"],
     }
     for expected, flags in cases.items():
         assert expected in refused(pretrain_script, [*base, *flags], capsys)
