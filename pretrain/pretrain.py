@@ -90,6 +90,10 @@ class PretrainConfig(TrainingFlags):
         metadata={"help": "token ids 0..vocab_size-1 (0: the largest any built-in or given task needs)"},
     )
     orbit_bias_scale: float = field(default=10.0, metadata={"help": "attention bias = scale * orbit table"})
+    pair_embeddings: bool = field(
+        default=False,
+        metadata={"help": "also learn a key and a value vector per pair orbit (relative-position style)"},
+    )
 
     def check(self) -> None:
         super().check()
@@ -135,6 +139,7 @@ def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
         intermediate_size=cfg.intermediate_size,
         hidden_dropout_prob=cfg.dropout,
         orbit_bias_scale=cfg.orbit_bias_scale,
+        pair_embeddings=cfg.pair_embeddings,
     )
 
 
