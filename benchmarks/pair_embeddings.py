@@ -1,4 +1,4 @@
-"""Ablation that chose ``pair_embeddings``' default: the orbit bias alone vs bias + pair-orbit key/value vectors.
+"""Ablation for ``pair_embeddings``' default: the orbit bias alone vs bias + pair-orbit key/value vectors.
 
 Each task trains from scratch (``pretrain.py`` on that one task, its own group) with the same model, data,
 budget and seed, once per variant, over ``--seeds``; the table gives the test metric as mean ± std over the
