@@ -95,9 +95,8 @@ def main() -> None:
         rows, steps, metric, _ = SETTINGS[task]
         base, pair = values["bias"], values["bias + pair K/V"]
         diff = [p - b for p, b in zip(pair, base, strict=True)]
-        print(
-            f"| {task} | {rows} | {steps} | {metric} | {_stat(base)} | {_stat(pair)} | {_stat(diff, signed=True)} |"
-        )
+        cells = [task, rows, steps, metric, _stat(base), _stat(pair), _stat(diff, signed=True)]
+        print("| " + " | ".join(str(c) for c in cells) + " |")
     if args.json:
         args.json.write_text(
             json.dumps({"code": code_version(), "seeds": args.seeds, "results": results}, indent=1)
