@@ -1,0 +1,1 @@
+"""Application domains: data generators and converters (pose, traffic, images)."""
