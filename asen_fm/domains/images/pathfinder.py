@@ -293,6 +293,7 @@ def generate_pathfinder(
     seed: int = 0,
     intensity: tuple[int, int] = (255, 255),
     chunk: int = 2048,
+    stream: int = 0,
     **style_overrides: float,
 ) -> PathfinderBatch:
     """``count`` Pathfinder images (half positive, half negative; odd counts get one more negative).
@@ -301,7 +302,8 @@ def generate_pathfinder(
     ``contour_length_14`` (or the LRA names / easy, intermediate, hard); ``intensity`` the (low, high)
     range of each image's stroke value (uniform integers; the default draws every stroke at 255).
     ``style_overrides`` replace :class:`PathfinderStyle` fields (e.g. ``distractors=0``). Same arguments,
-    same bytes; ``chunk`` only bounds memory (it is part of the stream, so keep it for reproducibility).
+    same bytes; ``chunk`` only bounds memory (it is part of the stream, so keep it for reproducibility);
+    ``stream`` picks an independent stream for the same seed (the dataset's splits use 0, 1, 2).
     """
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"count must be a positive integer, got {count!r}")
@@ -311,7 +313,7 @@ def generate_pathfinder(
     if not 1 <= low <= high <= 255:
         raise ValueError(f"intensity must be (low, high) with 1 <= low <= high <= 255, got {intensity!r}")
     style = pathfinder_style(resolution, level, **style_overrides)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x50415448]))
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x50415448, int(stream)]))
     labels = _balanced_labels(rng, int(count))
     parts = []
     for begin in range(0, int(count), int(chunk)):
