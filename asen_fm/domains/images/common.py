@@ -25,9 +25,12 @@ def quantise(pixels: np.ndarray, levels: int) -> np.ndarray:
 
 
 def image_split(
-    input_ids: np.ndarray, node_features: np.ndarray | None, labels: np.ndarray, extra: dict[str, np.ndarray] | None = None
+    input_ids: np.ndarray,
+    node_features: np.ndarray | None,
+    labels: np.ndarray,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> datasets.Dataset:
-    """A ``datasets.Dataset`` with image-shaped columns (see the module docstring); ``extra`` adds 1-D columns."""
+    """A ``datasets.Dataset`` with image-shaped columns (module docstring); ``extra`` adds 1-D columns."""
     count, h, w = input_ids.shape
     if labels.shape != (count,):
         raise ValueError(f"labels must have shape ({count},), got {labels.shape}")

@@ -61,7 +61,9 @@ def stratified_split(labels: np.ndarray, seed: int, train_rows: int | None = Non
         if isinstance(train_rows, bool) or not isinstance(train_rows, (int, np.integer)):
             raise ValueError(f"train_rows must be an integer or None, got {train_rows!r}")
         if not len(classes) <= train_rows <= full:
-            raise ValueError(f"train_rows must be in {len(classes)}..{full} (one row per class at least), got {train_rows}")
+            raise ValueError(
+                f"train_rows must be in {len(classes)}..{full} (one row per class at least), got {train_rows}"
+            )
         take = _largest_remainder(np.array([len(rows) for rows in parts["train"]]), int(train_rows))
         parts["train"] = [rows[:k] for rows, k in zip(parts["train"], take, strict=True)]
     return {split: np.sort(np.concatenate(rows)) for split, rows in parts.items()}
@@ -73,12 +75,16 @@ def digits_task(
     """The digits splits (``index`` column: the row in ``load_digits``) and the task card."""
     images, labels = load_digits_arrays()
     if images.min() < 0 or images.max() >= DIGITS_VOCAB:
-        raise ValueError(f"digit pixel values must lie in 0..{DIGITS_VOCAB - 1}, got {images.min()}..{images.max()}")
+        raise ValueError(
+            f"digit pixel values must lie in 0..{DIGITS_VOCAB - 1}, got {images.min()}..{images.max()}"
+        )
     rows = stratified_split(labels, seed, train_rows)
     splits = {}
     for split, index in rows.items():
         features = (images[index].astype(np.float32) / 16.0)[..., None] if node_features else None
-        splits[split] = image_split(images[index], features, labels[index], extra={"index": index.astype(np.int64)})
+        splits[split] = image_split(
+            images[index], features, labels[index], extra={"index": index.astype(np.int64)}
+        )
     card = image_card(
         name="digits8x8" if train_rows is None else f"digits8x8_train{train_rows}",
         shape=(8, 8),
@@ -86,7 +92,8 @@ def digits_task(
         num_labels=10,
         symmetry="trivial(64)",
         description=(
-            "scikit-learn's 8x8 handwritten digits (UCI optdigits test set, 1,797 images, pixel values 0..16): "
+            "scikit-learn's 8x8 handwritten digits (UCI optdigits test set, 1,797 images, "
+            "pixel values 0..16): "
             "classify the digit 0-9; stratified 60/20/20 split"
             + ("" if train_rows is None else f", training subsampled to {train_rows} rows (stratified)")
             + "."

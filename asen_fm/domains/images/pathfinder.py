@@ -19,7 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from asen_fm.domains.images.pathfinder_style import PathfinderStyle, pathfinder_style
-from asen_fm.domains.images.raster import disc_offsets, paint, pixels_of, sample_segments, square_dilate, stamp
+from asen_fm.domains.images.raster import (
+    disc_offsets,
+    paint,
+    pixels_of,
+    sample_segments,
+    square_dilate,
+    stamp,
+)
 
 __all__ = ["PathfinderBatch", "generate_pathfinder", "render"]
 
@@ -55,7 +62,9 @@ class PathfinderBatch:
         return int(self.labels.shape[0])
 
 
-def _walks(rng: np.random.Generator, count: int, dashes: int, style: PathfinderStyle, step: float) -> np.ndarray:
+def _walks(
+    rng: np.random.Generator, count: int, dashes: int, style: PathfinderStyle, step: float
+) -> np.ndarray:
     """``count`` random polylines of ``dashes`` segments (the last one ``style.dash`` long), at the origin."""
     turns = rng.uniform(-style.max_turn, style.max_turn, (count, dashes))
     turns[:, 0] = rng.uniform(0.0, 2 * np.pi, count)  # first direction: uniform
@@ -77,7 +86,9 @@ def _shorten(walks: np.ndarray, used: np.ndarray, dash: float) -> np.ndarray:
     return out
 
 
-def _place(rng: np.random.Generator, walks: np.ndarray, margin: float, size: int) -> tuple[np.ndarray, np.ndarray]:
+def _place(
+    rng: np.random.Generator, walks: np.ndarray, margin: float, size: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Translate each walk uniformly among the shifts keeping it inside [margin, size - 1 - margin]^2.
 
     Returns (placed walks, fits): a walk whose extent is larger than the box does not fit (and is left
@@ -124,7 +135,9 @@ def _mask(size: int, pixels: np.ndarray, keep: np.ndarray | None = None) -> np.n
     return canvas
 
 
-def _path_masks(paths: np.ndarray, dots: np.ndarray, dot_paths: np.ndarray, style: PathfinderStyle) -> np.ndarray:
+def _path_masks(
+    paths: np.ndarray, dots: np.ndarray, dot_paths: np.ndarray, style: PathfinderStyle
+) -> np.ndarray:
     """Gap-free occupancy ``[B, 2, R, R]`` of each target path together with the dots on it."""
     size = style.resolution
     masks = []
@@ -171,7 +184,9 @@ def _first_paths(rng: np.random.Generator, labels: np.ndarray, style: Pathfinder
         if len(touching) == 0:
             return out
         out[touching] = _fitting_walks(rng, len(touching), style)
-    raise ValueError(f"paths of {style.dashes} dashes keep curling back onto their start; raise max_turn's bound")
+    raise ValueError(
+        f"paths of {style.dashes} dashes keep curling back onto their start; raise max_turn's bound"
+    )
 
 
 def _lookup(forbidden: np.ndarray, image: np.ndarray, pixels: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -234,7 +249,10 @@ def _targets(
 
 
 def _distractors(rng: np.random.Generator, forbidden: np.ndarray, style: PathfinderStyle) -> np.ndarray:
-    """Distractor snakes ``[B, D, distractor_dashes + 1, 2]`` avoiding ``forbidden`` ``[B, R, R]`` (NaN if unplaced)."""
+    """Distractor snakes ``[B, D, distractor_dashes + 1, 2]`` clear of ``forbidden`` ``[B, R, R]``.
+
+    Each slot gets a few placement tries; a slot still unplaced after them is left NaN.
+    """
     b, k, size = forbidden.shape[0], style.distractor_dashes, style.resolution
     snakes = np.full((b, style.distractors, k + 1, 2), np.nan)
     rows = np.arange(b)

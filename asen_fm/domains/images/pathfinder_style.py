@@ -73,7 +73,7 @@ class PathfinderStyle:
 
 
 def level_name(level: str) -> str:
-    """The canonical level name for ``level`` (canonical names, LRA directory names, easy/intermediate/hard)."""
+    """The canonical name of ``level`` (given as such, as an LRA directory name, or easy / hard ...)."""
     name = _ALIASES.get(level, level)
     if name not in LEVELS:
         known = ", ".join([*LEVELS, *_ALIASES])

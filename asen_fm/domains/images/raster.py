@@ -20,7 +20,9 @@ def sample_segments(starts: np.ndarray, ends: np.ndarray, spacing: float = 0.5) 
     rounded samples of one segment form an 8-connected pixel chain.
     """
     if starts.shape != ends.shape or starts.shape[-1] != 2:
-        raise ValueError(f"starts and ends must share a [..., K, 2] shape, got {starts.shape} and {ends.shape}")
+        raise ValueError(
+            f"starts and ends must share a [..., K, 2] shape, got {starts.shape} and {ends.shape}"
+        )
     if not 0 < spacing <= 1:
         raise ValueError(f"spacing must be in (0, 1] for connected strokes, got {spacing}")
     longest = float(np.max(np.abs(ends - starts))) if starts.size else 0.0
@@ -51,7 +53,9 @@ def stamp(pixels: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return out.reshape(pixels.shape[0], pixels.shape[1] * offsets.shape[0], 2)
 
 
-def paint(canvas: np.ndarray, pixels: np.ndarray, value: np.ndarray | int | bool, keep: np.ndarray | None = None) -> None:
+def paint(
+    canvas: np.ndarray, pixels: np.ndarray, value: np.ndarray | int | bool, keep: np.ndarray | None = None
+) -> None:
     """Set ``canvas[b, r, c] = value[b]`` for each pixel ``pixels[b, j]`` inside the canvas (in place).
 
     ``canvas`` is ``[B, h, w]``; pixels outside it are dropped; ``keep`` (``[B, m]`` bool) selects which
