@@ -151,3 +151,21 @@ def test_bad_arguments_raise_naming_the_problem(kwargs, message):
     args = {"count": 4, "resolution": 16, "level": "baseline", **kwargs}
     with pytest.raises(ValueError, match=message):
         generate_pathfinder(**args)
+
+
+@pytest.mark.parametrize("level", ["baseline", "contour_length_9"])
+def test_dot_distance_carries_no_label_information(level):
+    """Negatives' dots are placed at distances drawn from the positives' ones: no threshold separates them."""
+    batch = generate_pathfinder(2000, 32, level, seed=9, distractors=0)
+    distance = np.linalg.norm(batch.dots[:, 0] - batch.dots[:, 1], axis=1)
+    positive = batch.labels == 1
+    thresholds = np.quantile(distance, np.linspace(0.02, 0.98, 49))
+    best = max(
+        max(np.mean((distance < t) == positive), np.mean((distance >= t) == positive)) for t in thresholds
+    )
+    assert best < 0.57, f"dot distance alone predicts the label with accuracy {best:.3f}"
+
+
+def test_too_long_level_for_16_is_refused_up_front():
+    with pytest.raises(ValueError, match="too long"):
+        pathfinder_style(16, "hard")

@@ -94,7 +94,7 @@ def _place(
     Returns (placed walks, fits): a walk whose extent is larger than the box does not fit (and is left
     unplaced). Ignores NaN vertices.
     """
-    low, high = np.nanmin(walks, axis=1), np.nanmax(walks, axis=1)  # [B, 2]
+    low, high = np.fmin.reduce(walks, axis=1), np.fmax.reduce(walks, axis=1)  # [B, 2], NaN ignored
     room = (size - 1 - 2 * margin) - (high - low)
     fits = np.all(room >= 0, axis=1)
     shift = margin - low + rng.uniform(0.0, 1.0, low.shape) * np.maximum(room, 0.0)
@@ -119,8 +119,9 @@ def _stroke(polylines: np.ndarray, style: PathfinderStyle, dashed: bool) -> tupl
         keep &= (along <= style.dash + 1e-9).reshape(keep.shape)
     b = polylines.shape[0]
     offsets = np.stack(np.mgrid[0 : style.thickness, 0 : style.thickness], -1).reshape(-1, 2)
-    pixels = stamp(pixels_of(points.reshape(b, -1, 2)), offsets)
-    keep = np.repeat(keep.reshape(b, -1), len(offsets), axis=1)
+    m = points.shape[1] * points.shape[2]
+    pixels = stamp(pixels_of(points.reshape(b, m, 2)), offsets)
+    keep = np.repeat(keep.reshape(b, m), len(offsets), axis=1)
     return pixels, keep
 
 
@@ -185,7 +186,7 @@ def _first_paths(rng: np.random.Generator, labels: np.ndarray, style: Pathfinder
             return out
         out[touching] = _fitting_walks(rng, len(touching), style)
     raise ValueError(
-        f"paths of {style.dashes} dashes keep curling back onto their start; raise max_turn's bound"
+        f"paths of {style.dashes} dashes keep curling back onto their start; use a smaller max_turn"
     )
 
 
@@ -196,6 +197,28 @@ def _lookup(forbidden: np.ndarray, image: np.ndarray, pixels: np.ndarray, keep: 
     return np.any(forbidden[image[:, None], inside[..., 0], inside[..., 1]] & keep, axis=1)
 
 
+def _anchored(
+    rng: np.random.Generator,
+    walks: np.ndarray,
+    anchors: np.ndarray,
+    distance: np.ndarray,
+    style: PathfinderStyle,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Walks ``[N, V, 2]`` (at the origin) moved to start ``distance`` from ``anchors``; (walks, fits).
+
+    Of 8 random bearings the first that keeps the whole walk inside the image is used; a walk fits if
+    any does.
+    """
+    margin = style.dot_radius + style.thickness - 1
+    low = margin - walks.min(axis=1)  # [N, 2] lowest allowed start
+    high = style.resolution - 1 - margin - walks.max(axis=1)  # highest allowed start
+    bearing = rng.uniform(0.0, 2 * np.pi, (len(walks), 8))
+    start = anchors[:, None, :] + distance[:, None, None] * np.stack([np.sin(bearing), np.cos(bearing)], -1)
+    inside = np.all((start >= low[:, None, :]) & (start <= high[:, None, :]), axis=-1)  # [N, 8]
+    chosen = start[np.arange(len(walks)), np.argmax(inside, axis=1)]
+    return walks + chosen[:, None, :], inside.any(axis=1)
+
+
 def _targets(
     rng: np.random.Generator, labels: np.ndarray, style: PathfinderStyle
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -203,12 +226,17 @@ def _targets(
 
     Path 0 (with its dots) is drawn first; then batches of candidates for path 1 (with the dot on its
     start, for a negative) are tried against path 0's ``separation``-neighbourhood, the first one clear
-    of it kept. Path 0 is redrawn every 8 rounds without success.
+    of it kept; path 0 is redrawn every 8 rounds without success. A negative's path 1 starts at a
+    distance from dot 0 drawn from the positives' distribution (the two ends of a path 0 drawn for a
+    positive), so the distance between the dots carries no information about the label (the distance
+    is redrawn only for the rare negative still unplaced after 64 rounds).
     """
     b, k, size = len(labels), style.dashes, style.resolution
     dot_paths = np.stack([np.zeros(b, dtype=np.int64), 1 - labels], axis=1)
     paths = np.full((b, 2, k + 1, 2), np.nan)
     paths[:, 0] = _first_paths(rng, labels, style)
+    spans = _first_paths(rng, np.ones(b, dtype=np.int64), style)
+    distance = np.linalg.norm(spans[:, -1] - spans[:, 0], axis=1)  # used by negatives only
     disc = disc_offsets(style.dot_radius)
     per_path = (k * (int(np.ceil(2 * style.step)) + 1) * style.thickness**2) + len(disc)
     pending = np.arange(b)
@@ -218,6 +246,9 @@ def _targets(
         if attempt % 8 == 0:
             if attempt:
                 paths[pending, 0] = _first_paths(rng, labels[pending], style)
+            if attempt and attempt % 64 == 0:  # a rare distance no path 1 fits: draw another one
+                spans = _first_paths(rng, np.ones(len(pending), dtype=np.int64), style)
+                distance[pending] = np.linalg.norm(spans[:, -1] - spans[:, 0], axis=1)
             pixels, keep = _stroke(paths[pending, 0:1], style, dashed=False)
             near = _mask(size, pixels, keep)
             ends = paths[pending, 0][:, [0, -1]]  # path 0's start (dot 0) and end (dot 1 of a positive)
@@ -226,15 +257,25 @@ def _targets(
             near = square_dilate(near, style.separation)
             forbidden = np.zeros((b, size, size), dtype=bool)
             forbidden[pending] = near
-        tries = int(np.clip(2**22 // (len(pending) * per_path), 1, 2 ** min(attempt, 6)))
-        cand = _fitting_walks(rng, len(pending) * tries, style)  # [P * tries, k + 1, 2]
-        pixels, keep = _stroke(cand[:, None], style, dashed=False)
-        negative = np.repeat(labels[pending] == 0, tries)
-        dot_pixels = _dot_pixels(cand[:, :1], style)
+        tries = int(np.clip(2**22 // (len(pending) * per_path), 1, 2 ** min(attempt, 8)))
+        rows = np.repeat(pending, tries)
+        negative = labels[rows] == 0
+        cand = _walks(rng, len(rows), k, style, style.step)
+        good = np.zeros(len(rows), dtype=bool)
+        cand[~negative], good[~negative] = _place(
+            rng, cand[~negative], style.dot_radius + style.thickness - 1, size
+        )
+        cand[negative], good[negative] = _anchored(
+            rng, cand[negative], paths[rows[negative], 0, 0], distance[rows[negative]], style
+        )
+        vertices = pixels_of(cand)  # a cheap first test: the vertices alone
+        good[good] = ~_lookup(forbidden, rows[good], vertices[good], np.ones(vertices.shape[1:2], bool))
+        pixels, keep = _stroke(cand[good, None], style, dashed=False)
+        dot_pixels = _dot_pixels(cand[good, :1], style)
         pixels = np.concatenate([pixels, dot_pixels], axis=1)
-        keep = np.concatenate([keep, np.repeat(negative[:, None], dot_pixels.shape[1], axis=1)], axis=1)
-        bad = _lookup(forbidden, np.repeat(pending, tries), pixels, keep).reshape(len(pending), tries)
-        good = ~bad
+        keep = np.concatenate([keep, np.repeat(negative[good, None], dot_pixels.shape[1], axis=1)], axis=1)
+        good[good] = ~_lookup(forbidden, rows[good], pixels, keep)
+        good = good.reshape(len(pending), tries)
         found = good.any(axis=1)
         first = np.argmax(good, axis=1)
         chosen = cand.reshape(len(pending), tries, k + 1, 2)[np.arange(len(pending)), first]

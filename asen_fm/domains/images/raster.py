@@ -29,7 +29,7 @@ def sample_segments(starts: np.ndarray, ends: np.ndarray, spacing: float = 0.5) 
     s = int(np.ceil(longest / spacing)) + 1
     t = np.linspace(0.0, 1.0, s)[:, None]  # [s, 1]
     points = starts[..., None, :] + t * (ends - starts)[..., None, :]  # [..., K, s, 2]
-    return points.reshape(*starts.shape[:-2], -1, 2)
+    return points.reshape(*starts.shape[:-2], starts.shape[-2] * s, 2)
 
 
 def pixels_of(points: np.ndarray) -> np.ndarray:
