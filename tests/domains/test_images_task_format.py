@@ -46,3 +46,10 @@ def test_plot_examples_writes_a_png(tmp_path):
         plot_examples(batch.images, batch.labels, tmp_path / "grid.jpg")
     with pytest.raises(ValueError, match="labels"):
         plot_examples(batch.images, batch.labels[:3], tmp_path / "grid.png")
+
+
+def test_write_examples_smoke(tmp_path):
+    from asen_fm.domains.images.examples import write_examples
+
+    written = write_examples(tmp_path, count=2)
+    assert len(written) >= 6 and all(path.read_bytes()[:4] == b"\x89PNG" for path in written)
