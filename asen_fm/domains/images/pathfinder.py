@@ -257,7 +257,7 @@ def _targets(
             near = square_dilate(near, style.separation)
             forbidden = np.zeros((b, size, size), dtype=bool)
             forbidden[pending] = near
-        tries = int(np.clip(2**22 // (len(pending) * per_path), 1, 2 ** min(attempt, 8)))
+        tries = int(np.clip(2**22 // (len(pending) * per_path), 1, 2 ** min(attempt % 8, 7)))
         rows = np.repeat(pending, tries)
         negative = labels[rows] == 0
         cand = _walks(rng, len(rows), k, style, style.step)
