@@ -15,8 +15,8 @@ between them, more than the widest gap inside a dashed path (``ceil(gap) - 1`` e
 rounding moves a point by at most half a pixel per axis), so the label is a function of the image: the
 dots are on one path iff they are connected once gaps of up to ``ceil(gap) - 1`` pixels are bridged.
 
-Speed (one core, ``generate_pathfinder``): about 20k images/s at 32 x 32 for ``baseline`` and
-``contour_length_9``, about 700/s for ``contour_length_14`` (two 35-pixel paths in a 32 x 32 image often
+Speed (one shared core, ``generate_pathfinder``): about 15k images/s at 32 x 32 for ``baseline`` and
+``contour_length_9``, about 1k/s for ``contour_length_14`` (two 35-pixel paths in a 32 x 32 image often
 come too close and are redrawn). 16 x 16 stops at ``contour_length_9``: two separated 21-pixel paths
 almost never fit, so ``contour_length_14`` is refused there.
 """
