@@ -1,1 +1,1 @@
-"""Real-world domains (human pose lifting, traffic forecasting): data builders, groups and task cards."""
+"""Application domains: data builders, groups and task cards (pose lifting, traffic forecasting, images)."""
