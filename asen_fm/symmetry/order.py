@@ -63,38 +63,88 @@ def _order(gens: np.ndarray, rng: np.random.Generator) -> int:
     m = gens.shape[1]
     if m < _MIN_JORDAN:
         return SchreierSims(m, list(gens)).order()
-    parts = _orbits(gens)
-    if len(parts) == 1:
-        sample = _sample(gens, rng)
-        if any(_jordan_part(cycles, 0, m) for cycles in sample):
-            return _alt_order(m) * (2 if _has_odd(gens) else 1)
-        blocks = _block_system(gens)
-        if blocks is None:
-            return SchreierSims(m, list(gens)).order()
-        # G is transitive on the blocks: one certified block certifies them all.
-        labels = _labels(blocks, m)
-        certified = any(_jordan_part(cycles, labels, len(blocks[0]), which=0) for cycles in sample)
-        return _reduce(gens, blocks, [certified] * len(blocks))
     sample = _sample(gens, rng)
-    labels = _labels(parts, m)
-    certified = [
-        len(part) <= 2 or any(_jordan_part(cycles, labels, len(part), which=k) for cycles in sample)
-        for k, part in enumerate(parts)
-    ]
-    return _reduce(gens, parts, certified)
+    parts = _orbits(gens)
+    if len(parts) > 1:
+        labels = _labels(parts, m)
+        kinds = [_kind(gens, sample, labels, k, part, _restrict(gens, part)) for k, part in enumerate(parts)]
+        return _reduce(gens, parts, kinds)
+    if any(_jordan_part(cycles, 0, m) for _, cycles in sample):
+        return _alt_order(m) * (2 if _has_odd(gens) else 1)
+    blocks = _block_system(gens)
+    if blocks is None:
+        return SchreierSims(m, list(gens)).order()
+    # G permutes the blocks transitively: every block looks like block 0.
+    labels = _labels(blocks, m)
+    kind = _kind(gens, sample, labels, 0, blocks[0], _block_stabilizer_on_block(gens, blocks, labels))
+    return _reduce(gens, blocks, [kind] * len(blocks))
 
 
-def _reduce(gens: np.ndarray, parts: list[np.ndarray], certified: list[bool]) -> int:
-    """|G| = prod_{certified P} |Alt(P)| x |G acting on (part, parity) pairs and uncertified points|."""
+def _kind(
+    gens: np.ndarray,
+    sample: list[tuple[np.ndarray, list[tuple[int, int]]]],
+    labels: np.ndarray,
+    k: int,
+    part: np.ndarray,
+    constituent: np.ndarray,
+) -> tuple[str, int]:
+    """How part k sits in G: ("full", |H|) when the elements of G supported on the part (H) already
+    give the whole setwise stabilizer's action on it (``constituent``, generators on the part), so
+    H x 1 is the kernel's share there; ("alt", |Alt(P)|) when Alt(P) x 1 <= G; else ("none", 1)."""
+    d = len(part)
+    if d == 1:
+        return "full", 1
+    outside = np.flatnonzero(labels != k)
+    supported = [x[part] for x in list(gens) + [x for x, _ in sample] if np.array_equal(x[outside], outside)]
+    local = np.full(labels.shape[0], -1, dtype=np.int64)
+    local[part] = np.arange(d)
+    inner = _clean(np.arange(d, dtype=np.int64), [local[x] for x in supported])
+    inner_order = _order(np.stack(inner), np.random.default_rng(d)) if inner else 1
+    whole = _clean(np.arange(d, dtype=np.int64), list(constituent))
+    if inner_order == (_order(np.stack(whole), np.random.default_rng(d)) if whole else 1):
+        return "full", inner_order
+    if inner_order >= _alt_order(d) or any(_jordan_part(cycles, labels, d, which=k) for _, cycles in sample):
+        return "alt", _alt_order(d)
+    return "none", 1
+
+
+def _block_stabilizer_on_block(gens: np.ndarray, blocks: list[np.ndarray], labels: np.ndarray) -> np.ndarray:
+    """Schreier generators of the stabilizer of block 0 (for the action on blocks), on block 0."""
+    first = [int(b[0]) for b in blocks]
+    transversal: dict[int, np.ndarray] = {0: np.arange(gens.shape[1], dtype=np.int64)}
+    inverses: dict[int, np.ndarray] = {0: transversal[0]}
+    frontier, out = [0], []
+    local = np.full(gens.shape[1], -1, dtype=np.int64)
+    local[blocks[0]] = np.arange(len(blocks[0]))
+    while frontier:
+        nxt = []
+        for block in frontier:
+            u = transversal[block]
+            for s in gens:
+                su = s[u]
+                target = int(labels[su[first[0]]])
+                if target not in transversal:
+                    transversal[target] = su
+                    inverse = np.empty_like(su)
+                    inverse[su] = np.arange(su.shape[0])
+                    inverses[target] = inverse
+                    nxt.append(target)
+                else:
+                    out.append(local[inverses[target][su[blocks[0]]]])
+        frontier = nxt
+    return np.stack(out) if out else np.arange(len(blocks[0]), dtype=np.int64)[None, :]
+
+
+def _reduce(gens: np.ndarray, parts: list[np.ndarray], kinds: list[tuple[str, int]]) -> int:
+    """|G| = prod of the kernel's shares x |G acting on the collapsed parts|: a "full" part becomes
+    one point, an "alt" part two (its parity), a "none" part keeps its points."""
     m = gens.shape[1]
-    new_degree = sum(2 if ok else len(p) for p, ok in zip(parts, certified, strict=True))
+    sizes = {"full": 1, "alt": 2}
+    widths = [sizes.get(kind, len(part)) for part, (kind, _) in zip(parts, kinds, strict=True)]
+    new_degree = sum(widths)
     if new_degree >= m:
         return SchreierSims(m, list(gens)).order()
-    # new points: 2 per certified part (even, odd), then the uncertified parts' points in order
-    offsets, position = [], 0
-    for part, ok in zip(parts, certified, strict=True):
-        offsets.append(position)
-        position += 2 if ok else len(part)
+    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
     labels = _labels(parts, m)
     rank = np.empty(m, dtype=np.int64)  # position of each point inside its (sorted) part
     for part in parts:
@@ -102,30 +152,32 @@ def _reduce(gens: np.ndarray, parts: list[np.ndarray], certified: list[bool]) ->
     images = []
     for g in gens:
         image = np.empty(new_degree, dtype=np.int64)
-        for k, (part, ok) in enumerate(zip(parts, certified, strict=True)):
-            target = int(labels[g[part[0]]])
-            if ok:
+        for k, (part, (kind, _)) in enumerate(zip(parts, kinds, strict=True)):
+            target = offsets[int(labels[g[part[0]]])]
+            if kind == "full":
+                image[offsets[k]] = target
+            elif kind == "alt":
                 odd = _parity(rank[g[part]])
-                image[offsets[k]] = offsets[target] + odd
-                image[offsets[k] + 1] = offsets[target] + 1 - odd
+                image[offsets[k]] = target + odd
+                image[offsets[k] + 1] = target + 1 - odd
             else:
-                image[offsets[k] : offsets[k] + len(part)] = offsets[target] + rank[g[part]]
+                image[offsets[k] : offsets[k] + len(part)] = target + rank[g[part]]
         images.append(image)
     kernel = 1
-    for part, ok in zip(parts, certified, strict=True):
-        if ok:
-            kernel *= _alt_order(len(part))
+    for _, share in kinds:
+        kernel *= share
     rest = _clean(np.arange(new_degree, dtype=np.int64), images)
     return kernel * (_order(np.stack(rest), np.random.default_rng(len(rest))) if rest else 1)
 
 
 # ---------------------------------------------------------------------- certificates
-def _sample(gens: np.ndarray, rng: np.random.Generator) -> list[list[tuple[int, int]]]:
-    """Cycle structures of random elements: for each, a list of (cycle length, a point on it)."""
+def _sample(gens: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+    """Random elements with their cycles (a list of (cycle length, a point on it))."""
     out = []
     source = random_elements(list(gens), rng)
     for _ in range(_TRIES):
-        out.append(_cycles(next(source)))
+        g = next(source).copy()
+        out.append((g, _cycles(g)))
     return out
 
 
