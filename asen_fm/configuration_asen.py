@@ -87,14 +87,13 @@ def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
 def warn_if_not_two_closed(name: str, group_json: dict[str, Any]) -> None:
     """Warn when G < G^(2): the orbit coloring then makes the model equivariant to the larger 2-closure."""
     try:
-        from asen_fm.symmetry import PermGroup, two_closure
+        from asen_fm.symmetry.cache import cached_two_closure
     except ImportError:
         return
-    group = PermGroup.from_json(group_json)
-    result = two_closure(group)
+    result = cached_two_closure(group_json)
     if not result.is_two_closed:
         warnings.warn(
-            f"symmetry {name!r}: G = {group} is not 2-closed (|G| = {result.order}, "
+            f"symmetry {name!r}: G = {result.group} is not 2-closed (|G| = {result.order}, "
             f"|G^(2)| = {result.closure_order}); the model will be equivariant to the larger group G^(2)",
             UserWarning,
             stacklevel=3,

@@ -6,23 +6,19 @@ the model is equivariant to exactly G^(2).
 
 from __future__ import annotations
 
-import json
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asen_fm.symmetry import PermGroup, two_closure
+from asen_fm.symmetry.cache import cached_two_closure
 
 
-@lru_cache(maxsize=256)
-def _group_row(group_text: str) -> tuple[str, int, int, int, int, int]:
-    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group, cached by its text."""
-    group = PermGroup.from_json(json.loads(group_text))
-    closure = two_closure(group)
+def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
+    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache)."""
+    closure = cached_two_closure(group_json)
     return (
-        str(group),
-        group.n,
+        str(closure.group),
+        closure.n,
         closure.order,
         closure.node_orbit_count,
         closure.pair_orbit_count,
@@ -34,7 +30,7 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     """One dict per symmetry of ``config``: name, spec, n, order, orbit counts, closure order, 2-closed."""
     rows = []
     for name, group_json in config.symmetries.items():
-        spec, n, order, nodes, pairs, closure = _group_row(json.dumps(group_json, sort_keys=True))
+        spec, n, order, nodes, pairs, closure = _group_row(group_json)
         rows.append(
             {
                 "name": name,

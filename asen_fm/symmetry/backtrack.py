@@ -60,15 +60,20 @@ class _Search:
         self.counts = [np.bincount(c, minlength=self.n) for c in path]
         strong: list[np.ndarray] = []
         depths: list[int] = []
+        known_orbits: list[set[int]] = [{b} for b in base]  # b_i's orbit under the known stabilizer
         if self.known and base:
             chain = StabilizerChain(self.n, self.known, int(self.known_order or 0), base_prefix=base)
             strong = chain.strong
             depths = [_fixed_prefix(s, base) for s in strong]
+            known_orbits = [set(level) for level in chain.levels[: len(base)]]
         order = 1
         for i in range(len(base) - 1, -1, -1):
+            cell = cells_of(path[i], targets[i])
+            if known_orbits[i].issuperset(cell.tolist()):  # the known group already fills the cell
+                order *= len(cell)
+                continue
             gens = [g for g, d in zip(strong, depths, strict=True) if d >= i]
             gens += [g for g, d in zip(self.found, self.found_depth, strict=True) if d >= i]
-            cell = cells_of(path[i], targets[i])
             labels = _orbit_labels(self.n, gens)
             failed: list[int] = []  # points b_i cannot reach; so is everything in their orbits
             for w in cell[1:]:
