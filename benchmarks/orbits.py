@@ -243,7 +243,8 @@ def main() -> None:
         print("note: set OMP_NUM_THREADS=1 for comparable numbers")
     print(
         f"hardware: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs visible, "
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; times are medians (wall / process CPU)"
+        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; times are medians, wall-clock seconds "
+        "(table 1 also process CPU)"
     )
     tables = {"pairs": pairs_table, "closure": closure_table, "order": order_table, "model": model_table}
     for name in TABLES:

@@ -4,9 +4,9 @@ A base B = (b_1, ..., b_k) with strong generators S such that S_i = {s in S : s 
 generates G_i, the pointwise stabilizer of b_1..b_{i-1}; then |G| = prod_i |b_i^{G_i}|. Random elements
 are sifted through the chain and every non-trivial residue becomes a new strong generator. Because
 |G| is known, the chain is complete exactly when the product of basic orbit lengths reaches |G|, so
-the randomness affects the running time, never the result. The stated order must be |G| exactly (it
-comes from a closed form or from SymPy): an overstated one ends in RuntimeError, an understated one is
-caught only when the chain overshoots it.
+the randomness affects the running time, never the result. The stated order must be |G| exactly
+(``PermGroup.order()``: a closed form or :mod:`asen_fm.symmetry.order`): an overstated one ends in
+RuntimeError, an understated one is caught only when the chain overshoots it.
 """
 
 from __future__ import annotations

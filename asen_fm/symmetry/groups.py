@@ -12,10 +12,9 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from math import factorial, prod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sympy.combinatorics import Permutation, PermutationGroup
 
 from asen_fm.orbit_coloring import degree_and_generators, node_orbits, validate_permutation
 from asen_fm.symmetry import named
@@ -23,6 +22,9 @@ from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
 from asen_fm.symmetry.perms import format_cycles, parse_cycles
 from asen_fm.symmetry.specs import SpecCall, parse_spec
+
+if TYPE_CHECKING:
+    from sympy.combinatorics import PermutationGroup
 
 __all__ = ["PermGroup"]
 
@@ -216,7 +218,10 @@ class PermGroup:
     # ----------------------------------------------------------------- group theory
     @cached_property
     def sympy(self) -> PermutationGroup:
-        """The same group as a SymPy PermutationGroup (same array-form convention); a test oracle."""
+        """The same group as a SymPy PermutationGroup (same array-form convention); a test oracle only,
+        imported on first use."""
+        from sympy.combinatorics import Permutation, PermutationGroup
+
         gens = [Permutation(g.tolist()) for g in self.generators] or [Permutation(list(range(self.n)))]
         return PermutationGroup(gens)
 
