@@ -23,6 +23,7 @@ computation slower (Schreier-Sims), never wrong.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from math import factorial
 
 import numpy as np
@@ -63,13 +64,13 @@ def _order(gens: np.ndarray, rng: np.random.Generator) -> int:
     m = gens.shape[1]
     if m < _MIN_JORDAN:
         return SchreierSims(m, list(gens)).order()
-    sample = _sample(gens, rng)
+    sample = _Sample(gens, rng)
     parts = _orbits(gens)
     if len(parts) > 1:
         labels = _labels(parts, m)
         kinds = [_kind(gens, sample, labels, k, part, _restrict(gens, part)) for k, part in enumerate(parts)]
         return _reduce(gens, parts, kinds)
-    if any(_jordan_part(cycles, 0, m) for _, cycles in sample):
+    if any(_jordan_part(cycles, 0, m) for _, cycles in sample.elements):
         return _alt_order(m) * (2 if _has_odd(gens) else 1)
     blocks = _block_system(gens)
     if blocks is None:
@@ -80,9 +81,20 @@ def _order(gens: np.ndarray, rng: np.random.Generator) -> int:
     return _reduce(gens, blocks, [kind] * len(blocks))
 
 
+class _Sample:
+    """Random elements of <gens> with their cycles, drawn on first use only."""
+
+    def __init__(self, gens: np.ndarray, rng: np.random.Generator) -> None:
+        self.gens, self.rng = gens, rng
+
+    @cached_property
+    def elements(self) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        return _sample(self.gens, self.rng)
+
+
 def _kind(
     gens: np.ndarray,
-    sample: list[tuple[np.ndarray, list[tuple[int, int]]]],
+    sample: _Sample,
     labels: np.ndarray,
     k: int,
     part: np.ndarray,
@@ -90,20 +102,30 @@ def _kind(
 ) -> tuple[str, int]:
     """How part k sits in G: ("full", |H|) when the elements of G supported on the part (H) already
     give the whole setwise stabilizer's action on it (``constituent``, generators on the part), so
-    H x 1 is the kernel's share there; ("alt", |Alt(P)|) when Alt(P) x 1 <= G; else ("none", 1)."""
+    H x 1 is the kernel's share there; ("alt", |Alt(P)|) when Alt(P) x 1 <= G; else ("none", 1).
+    Generators are tried first; random elements only when they do not settle it."""
     d = len(part)
     if d == 1:
         return "full", 1
     outside = np.flatnonzero(labels != k)
-    supported = [x[part] for x in list(gens) + [x for x, _ in sample] if np.array_equal(x[outside], outside)]
     local = np.full(labels.shape[0], -1, dtype=np.int64)
     local[part] = np.arange(d)
-    inner = _clean(np.arange(d, dtype=np.int64), [local[x] for x in supported])
-    inner_order = _order(np.stack(inner), np.random.default_rng(d)) if inner else 1
     whole = _clean(np.arange(d, dtype=np.int64), list(constituent))
-    if inner_order == (_order(np.stack(whole), np.random.default_rng(d)) if whole else 1):
+    whole_order = _order(np.stack(whole), np.random.default_rng(d)) if whole else 1
+
+    def supported_order(elements: list[np.ndarray]) -> int:
+        inside = [local[x[part]] for x in elements if np.array_equal(x[outside], outside)]
+        inner = _clean(np.arange(d, dtype=np.int64), inside)
+        return _order(np.stack(inner), np.random.default_rng(d)) if inner else 1
+
+    inner_order = supported_order(list(gens))
+    if inner_order < whole_order and d >= _MIN_JORDAN:
+        inner_order = supported_order(list(gens) + [x for x, _ in sample.elements])
+    if inner_order == whole_order:
         return "full", inner_order
-    if inner_order >= _alt_order(d) or any(_jordan_part(cycles, labels, d, which=k) for _, cycles in sample):
+    if inner_order >= _alt_order(d):
+        return "alt", _alt_order(d)
+    if d >= _MIN_JORDAN and any(_jordan_part(cycles, labels, d, which=k) for _, cycles in sample.elements):
         return "alt", _alt_order(d)
     return "none", 1
 

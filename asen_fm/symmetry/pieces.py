@@ -94,6 +94,46 @@ def _restrict(g: np.ndarray, piece: np.ndarray) -> np.ndarray:
     return index[g[piece]]
 
 
+def _block_closed_form(sub: np.ndarray) -> tuple[int, list[np.ndarray]] | None:
+    """Aut of a one-class symmetric piece with two off-diagonal colors, one of them an equivalence
+    relation with blocks B_j: the permutations preserving the blocks, prod_d S_d wr S_(k_d) over block
+    sizes d occurring k_d times. None when the piece is not of that shape."""
+    m = sub.shape[0]
+    eye = np.eye(m, dtype=bool)
+    diagonal = np.diag(sub)
+    if not np.all(diagonal == diagonal[0]) or not np.array_equal(sub, sub.T):
+        return None
+    values = np.unique(sub[~eye])
+    if values.size != 2:
+        return None
+    for value in values:
+        relation = (sub == value) | eye
+        rows, inverse = np.unique(relation, axis=0, return_inverse=True)
+        if not (np.all(rows.sum(axis=0) == 1) and np.array_equal(rows[inverse.ravel()], relation)):
+            continue
+        blocks = [np.flatnonzero(row) for row in rows]
+        order, gens = 1, []
+        for d in sorted({len(b) for b in blocks}):
+            same = [b for b in blocks if len(b) == d]
+            order *= factorial(d) ** len(same) * factorial(len(same))
+            for b in same[:1]:  # Sym of one block; the block permutations carry it to the others
+                gens += [_cycle(m, b[:2]), _cycle(m, b)] if d > 1 else []
+            if len(same) > 1:
+                gens.append(_cycle(m, np.stack(same[:2]).T.ravel(), step=2))  # swap two blocks
+                gens.append(_cycle(m, np.stack(same).T.ravel(), step=len(same)))  # rotate the blocks
+        return order, [g for g in gens if not np.array_equal(g, np.arange(m))]
+    return None
+
+
+def _cycle(m: int, points: np.ndarray, step: int = 1) -> np.ndarray:
+    """The cycle (points) for step = 1; for step = s, the points read as rows of s, each row a cycle."""
+    g = np.arange(m, dtype=np.int64)
+    rows = np.asarray(points).reshape(-1, step) if step > 1 else np.asarray(points)[None, :]
+    for row in rows:
+        g[row] = np.roll(row, -1)
+    return g
+
+
 def _piece(sub: np.ndarray, local: list[np.ndarray], known: Any, whole: bool) -> tuple[int, list[np.ndarray]]:
     """(|Aut(sub)|, generators) of one piece; closed form for a symmetric group."""
     m = sub.shape[0]
@@ -105,6 +145,9 @@ def _piece(sub: np.ndarray, local: list[np.ndarray], known: Any, whole: bool) ->
         transposition = np.arange(m, dtype=np.int64)
         transposition[[0, 1]] = [1, 0]
         return factorial(m), [transposition, np.roll(np.arange(m, dtype=np.int64), -1)]
+    blocks = _block_closed_form(sub)
+    if blocks is not None:
+        return blocks
     identity = np.arange(m)
     local = [g for g in local if not np.array_equal(g, identity)]
     if known is None or not local:

@@ -7,6 +7,7 @@ are 2-closed rank-3 groups; A_m on 2-subsets has index 2. The extra generators a
 
 from __future__ import annotations
 
+from itertools import permutations
 from math import factorial, gcd
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 
 from asen_fm.symmetry import PermGroup, pair_orbits, two_closure
 from asen_fm.symmetry import families as F
+from asen_fm.symmetry.closure import automorphism_group_order
 
 
 @pytest.mark.parametrize("p", [5, 7, 11, 47, 53])
@@ -75,6 +77,7 @@ def test_products_and_diagonal_copies() -> None:
         F.diagonal_copies(F.affine_line(5), 2),
         F.direct_product_raw([F.affine_line(5), PermGroup.cyclic(4)]),
         F.wreath_imprimitive(PermGroup.cyclic(3), 2),
+        F.wreath_imprimitive(F.affine_line(5), 2),
     ],
     ids=str,
 )
@@ -97,3 +100,17 @@ def test_family_arguments_are_checked() -> None:
         F.galois_field(6)
     with pytest.raises(ValueError, match="odd q"):
         F.projective_line(8)
+
+
+def test_block_colorings_have_wreath_closed_forms() -> None:
+    # one point class, "same block" vs "different block": Aut = S_2 wr S_2 x S_3 for blocks 2, 2, 3
+    blocks = np.array([0, 0, 1, 1, 2, 2, 2])
+    colors = np.where(blocks[:, None] == blocks[None, :], 1, 2)
+    np.fill_diagonal(colors, 0)
+    order, generators = automorphism_group_order(colors)
+    brute = sum(np.array_equal(colors[np.ix_(p, p)], colors) for p in map(list, permutations(range(7))))
+    assert order == brute == 48
+    assert int(PermGroup(7, generators).sympy.order()) == 48
+    big = two_closure(F.wreath_imprimitive(F.affine_line(19), 5))
+    assert big.closure_order == factorial(19) ** 5 * factorial(5)
+    assert two_closure(PermGroup(256, PermGroup.swap_halves(256).generators)).is_two_closed
