@@ -73,6 +73,11 @@ def where(name: str) -> str:
     return f"symmetry {name!r}"
 
 
+def group_part(entry: dict[str, Any]) -> dict[str, Any]:
+    """The JSON group of a symmetry entry, without its graph and breaking options."""
+    return {key: entry[key] for key in ("n", "generators", "spec") if key in entry}
+
+
 def normalize_symmetry(
     value: Any,
     name: str,
@@ -218,7 +223,7 @@ def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
     if entry.get("pairs") == "none":
         warn_if_node_only_is_loose(name, entry)
     elif "pair_group" not in entry:
-        warn_if_not_two_closed(name, entry)
+        warn_if_not_two_closed(name, group_part(entry))
     warn_if_edges_not_preserved(name, entry)
 
 
@@ -295,14 +300,13 @@ def format_order(order: int) -> str:
 def warn_if_not_two_closed(name: str, group_json: dict[str, Any]) -> None:
     """Warn when G < G^(2): the orbit coloring then makes the model equivariant to the larger 2-closure."""
     try:
-        from asen_fm.symmetry import PermGroup, two_closure
+        from asen_fm.symmetry.cache import cached_two_closure
     except ImportError:
         return
-    group = PermGroup.from_json(group_json)
-    result = two_closure(group)
+    result = cached_two_closure(group_json)
     if not result.is_two_closed:
         warnings.warn(
-            f"symmetry {name!r}: G = {group} is not 2-closed (|G| = {result.order}, "
+            f"symmetry {name!r}: G = {result.group} is not 2-closed (|G| = {result.order}, "
             f"|G^(2)| = {result.closure_order}); the model will be equivariant to the larger group G^(2)",
             UserWarning,
             stacklevel=3,

@@ -6,23 +6,19 @@ the model is equivariant to exactly G^(2).
 
 from __future__ import annotations
 
-import json
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from asen_fm.symmetry import PermGroup, two_closure
+from asen_fm.symmetry.cache import cached_two_closure
 
 
-@lru_cache(maxsize=256)
-def _group_row(group_text: str) -> tuple[str, int, int, int, int, int]:
-    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group, cached by its text."""
-    group = PermGroup.from_json(json.loads(group_text))
-    closure = two_closure(group)
+def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
+    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache)."""
+    closure = cached_two_closure(group_json)
     return (
-        str(group),
-        group.n,
+        str(closure.group),
+        closure.n,
         closure.order,
         closure.node_orbit_count,
         closure.pair_orbit_count,
@@ -37,7 +33,7 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     rows = []
     for name, entry in config.symmetries.items():
         group_json = {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
-        spec, n, order, nodes, pairs, closure = _group_row(json.dumps(group_json, sort_keys=True))
+        spec, n, order, nodes, pairs, closure = _group_row(group_json)
         framework = entry.get("framework", "full")
         rows.append(
             {
@@ -51,7 +47,7 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
                 "two_closed": order == closure,
                 "framework": framework if "edges" in entry else "-",
                 "edges": len(entry.get("edges", [])),
-                "symmetry_order": closure if framework == "full" else symmetry_order(entry),
+                "symmetry_order": symmetry_order(entry),
             }
         )
     return rows

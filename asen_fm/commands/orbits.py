@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 
-from asen_fm.symmetry import PermGroup, node_orbits, pair_orbits, two_closure
+from asen_fm.symmetry import PermGroup, node_orbits, pair_orbits
+from asen_fm.symmetry.cache import cached_order, cached_two_closure
 
 CLOSURE_MAX_N = 256
 
@@ -42,13 +43,13 @@ def run(args: argparse.Namespace) -> int:
     rows = [
         ("group", str(group)),
         ("n", str(group.n)),
-        ("|G|", str(group.order())),
+        ("|G|", str(cached_order(group))),
         ("node orbits", str(int(a1.max()) + 1)),
         ("pair orbits", str(int(a2.max()) + 1)),
     ]
     if group.n <= args.closure_max_n:
         start = time.perf_counter()
-        result = two_closure(group)
+        result = cached_two_closure(group)
         closure_seconds = time.perf_counter() - start
         if result.is_two_closed:
             verdict = "2-closed (G^(2) = G)"

@@ -15,14 +15,14 @@ from typing import Any
 import numpy as np
 
 from asen_fm.orbit_coloring import node_orbits, symmetry_coloring
-from asen_fm.symmetry.closure import automorphism_group_order, two_closure
-from asen_fm.symmetry.groups import PermGroup
+from asen_fm.symmetry.cache import cached_order, cached_two_closure
+from asen_fm.symmetry.closure import automorphism_group_order
 
 __all__ = ["node_only_is_exact", "pair_table_size", "symmetry_order"]
 
 
-def _group(entry: dict[str, Any]) -> PermGroup:
-    return PermGroup.from_json({k: entry[k] for k in ("n", "generators", "spec") if k in entry})
+def _group(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
 
 
 def node_only_is_exact(entry: dict[str, Any]) -> bool:
@@ -34,7 +34,7 @@ def node_only_is_exact(entry: dict[str, Any]) -> bool:
     """
     sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
     product = math.prod(math.factorial(int(size)) for size in sizes)
-    return product == _group(entry).order()
+    return product == cached_order(_group(entry))
 
 
 def pair_table_size(entry: dict[str, Any]) -> int:
@@ -66,7 +66,7 @@ def _order(text: str) -> int:
         sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
         return math.prod(math.factorial(int(size)) for size in sizes)
     if entry.get("framework", "full") == "full" and "pair_group" not in entry:
-        return two_closure(_group(entry)).closure_order
+        return cached_two_closure(_group(entry)).closure_order
     nodes, pair_ids, attend = symmetry_coloring(entry)
     colors = pair_ids.astype(np.int64)
     if attend is not None:

@@ -4,9 +4,9 @@ A base B = (b_1, ..., b_k) with strong generators S such that S_i = {s in S : s 
 generates G_i, the pointwise stabilizer of b_1..b_{i-1}; then |G| = prod_i |b_i^{G_i}|. Random elements
 are sifted through the chain and every non-trivial residue becomes a new strong generator. Because
 |G| is known, the chain is complete exactly when the product of basic orbit lengths reaches |G|, so
-the randomness affects the running time, never the result. The stated order must be |G| exactly (it
-comes from a closed form or from SymPy): an overstated one ends in RuntimeError, an understated one is
-caught only when the chain overshoots it.
+the randomness affects the running time, never the result. The stated order must be |G| exactly
+(``PermGroup.order()``: a closed form or :mod:`asen_fm.symmetry.order`): an overstated one ends in
+RuntimeError, an understated one is caught only when the chain overshoots it.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ class StabilizerChain:
         self.strong: list[np.ndarray] = []
         self.depth: list[int] = []  # first base level each strong generator moves
         self.levels: list[dict[int, np.ndarray]] = []  # point -> u with u[b_i] = point
+        self.level_gens: list[list[np.ndarray]] = []  # strong generators fixing b_1..b_{i-1}
         for b in self.base:
             self.levels.append({b: self.identity})
+            self.level_gens.append([])
         for g in gens:
             self._add(g)
         rng = np.random.default_rng(seed)
@@ -94,9 +96,10 @@ class StabilizerChain:
         while len(self.levels) < len(self.base):
             b = self.base[len(self.levels)]
             self.levels.append({b: self.identity})
+            self.level_gens.append([])
         for i in range(level + 1):
-            gens = [g for g, d in zip(self.strong, self.depth, strict=True) if d >= i]
-            _grow(self.levels[i], s, gens)
+            self.level_gens[i].append(s)
+            _grow(self.levels[i], s, self.level_gens[i])
 
 
 def _grow(table: dict[int, np.ndarray], new: np.ndarray, gens: list[np.ndarray]) -> None:

@@ -12,16 +12,19 @@ import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from math import factorial, prod
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sympy.combinatorics import Permutation, PermutationGroup
 
 from asen_fm.orbit_coloring import degree_and_generators, node_orbits, validate_permutation
 from asen_fm.symmetry import named
 from asen_fm.symmetry.bsgs import StabilizerChain
+from asen_fm.symmetry.order import group_order
 from asen_fm.symmetry.perms import format_cycles, parse_cycles
 from asen_fm.symmetry.specs import SpecCall, parse_spec
+
+if TYPE_CHECKING:
+    from sympy.combinatorics import PermutationGroup
 
 __all__ = ["PermGroup"]
 
@@ -212,17 +215,21 @@ class PermGroup:
             raise ValueError(f"group JSON: spec {spec!r} does not describe the group its generators generate")
         return cls._named(group.n, group.generators, str(named_group), named_group.order())
 
-    # ----------------------------------------------------------------- group theory (SymPy)
+    # ----------------------------------------------------------------- group theory
     @cached_property
     def sympy(self) -> PermutationGroup:
-        """The same group as a SymPy PermutationGroup (same array-form convention)."""
+        """The same group as a SymPy PermutationGroup (same array-form convention); a test oracle only,
+        imported on first use."""
+        from sympy.combinatorics import Permutation, PermutationGroup
+
         gens = [Permutation(g.tolist()) for g in self.generators] or [Permutation(list(range(self.n)))]
         return PermutationGroup(gens)
 
     def order(self) -> int:
-        """|G| as an exact integer: closed form for named groups, else SymPy (Schreier-Sims)."""
+        """|G| as an exact integer: closed form for named groups, else :func:`group_order` (structure
+        recognition and a verified Schreier-Sims, see ``order.py``)."""
         if self._order is None:
-            self._order = int(self.sympy.order()) if self.generators else 1
+            self._order = group_order(self.n, self.generators)
         return self._order
 
     def contains(self, perm: Any) -> bool:
