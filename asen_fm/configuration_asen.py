@@ -284,17 +284,14 @@ def moved_edge(entry: dict[str, Any]) -> tuple[list[int], list[int]] | None:
 
 
 def format_order(order: int) -> str:
-    """An exact group order, in scientific form once it has more than 15 digits."""
+    """An exact group order, in scientific form once it has more than 15 digits (any size: no str())."""
     if order < 10**15:
         return str(order)
-    digits = len(str(order)) if order < 10**4000 else None
-    if digits is None:  # beyond str()'s digit limit: use the logarithm
-        import math
+    import math
 
-        exponent = math.floor(math.log10(order))
-        return f"~1e{exponent}"
-    text = str(order)
-    return f"{text[0]}.{text[1:4]}e{digits - 1}"
+    log = math.log10(order)
+    exponent = math.floor(log)
+    return f"{10 ** (log - exponent):.3f}e{exponent}"
 
 
 def warn_if_not_two_closed(name: str, group_json: dict[str, Any]) -> None:

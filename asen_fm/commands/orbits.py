@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from asen_fm.configuration_asen import format_order
 from asen_fm.symmetry import PermGroup, node_orbits, pair_orbits
 from asen_fm.symmetry.cache import cached_order, cached_two_closure
 
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     rows = [
         ("group", str(group)),
         ("n", str(group.n)),
-        ("|G|", str(cached_order(group))),
+        ("|G|", format_order(cached_order(group))),
         ("node orbits", str(int(a1.max()) + 1)),
         ("pair orbits", str(int(a2.max()) + 1)),
     ]
@@ -54,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
         if result.is_two_closed:
             verdict = "2-closed (G^(2) = G)"
         else:
-            verdict = f"NOT 2-closed: |G^(2)| = {result.closure_order} = {result.index} x |G|"
+            verdict = (
+                f"NOT 2-closed: |G^(2)| = {format_order(result.closure_order)} = "
+                f"{format_order(result.index)} x |G|"
+            )
         rows += [
             ("2-closure", verdict),
             ("time", f"orbits {orbit_seconds:.3f} s, 2-closure {closure_seconds:.3f} s"),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from asen_fm.orbit_coloring import degree_and_generators, node_orbits, validate_permutation
+from asen_fm.orbit_coloring import degree_and_generators, node_orbits, parse_group_json, validate_permutation
 from asen_fm.symmetry import named
 from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
@@ -101,6 +101,26 @@ class PermGroup:
         n, gens = named.block_generators(sizes)
         spec = "block_product(" + ", ".join(str(int(s)) for s in sizes) + ")"
         return cls._named(n, gens, spec, prod(factorial(int(s)) for s in sizes))
+
+    @classmethod
+    def clusters(cls, assignment: Sequence[Any]) -> PermGroup:
+        """S_{C_1} x ... x S_{C_k} on arbitrary index sets: node i lies in cluster ``assignment[i]``.
+
+        Labels are any hashables, renumbered by first occurrence; the spec lists the renumbered ids, e.g.
+        ``clusters([0, 1, 0, 1])`` (sensor clusters, patches with ragged borders, ...).
+        """
+        labels = list(assignment) if not isinstance(assignment, np.ndarray) else assignment.tolist()
+        if not labels:
+            raise ValueError("clusters needs a non-empty cluster assignment, one label per node")
+        first: dict[Any, int] = {}
+        ids = np.array([first.setdefault(label, len(first)) for label in labels], dtype=np.int64)
+        gens, sizes = [], np.bincount(ids)
+        for k, size in enumerate(sizes):
+            if size > 1:
+                points = np.flatnonzero(ids == k)
+                gens.extend(named.symmetric_generators(int(size), degree=len(ids), points=points))
+        spec = "clusters([" + ", ".join(str(int(i)) for i in ids) + "])"
+        return cls._named(len(ids), gens, spec, prod(factorial(int(size)) for size in sizes))
 
     @classmethod
     def swap_halves(cls, n: int) -> PermGroup:
@@ -201,11 +221,7 @@ class PermGroup:
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> PermGroup:
         """Inverse of :meth:`to_json`; the generators are the truth, ``spec`` (optional) must agree."""
-        if not isinstance(obj, Mapping):
-            raise ValueError(f"group JSON must be an object, got {type(obj).__name__}")
-        for key in ("n", "generators"):
-            if key not in obj:
-                raise KeyError(f"group JSON lacks the {key!r} field")
+        obj = parse_group_json(obj, name="group JSON")
         group = cls(obj["n"], obj["generators"])
         spec = obj.get("spec")
         if spec is None:
@@ -296,7 +312,7 @@ def _spec_builders() -> dict[str, Any]:
     def direct_product(*groups: PermGroup) -> PermGroup:
         return PermGroup.direct_product(list(groups))
 
-    return {
+    builders = {
         "trivial": PermGroup.trivial,
         "symmetric": PermGroup.symmetric,
         "alternating": PermGroup.alternating,
@@ -310,4 +326,10 @@ def _spec_builders() -> dict[str, Any]:
         "from_generators": PermGroup.from_generators,
         "from_cycles": PermGroup.from_cycles,
         "direct_product": direct_product,
+        "clusters": PermGroup.clusters,
     }
+    try:  # the 16-joint skeleton's groups (asen_fm.domains.pose): skeleton16_flip(), ..._limbs(), ..._pairs()
+        from asen_fm.domains.pose.skeleton import SPEC_BUILDERS as skeleton_specs
+    except ImportError:
+        skeleton_specs = {}
+    return {**builders, **skeleton_specs}

@@ -45,10 +45,12 @@ def _cycle_on(points: np.ndarray, n: int) -> np.ndarray:
     return g
 
 
-def symmetric_generators(n: int, offset: int = 0, degree: int | None = None) -> Gens:
-    """S_n on points offset..offset+n-1 of range(degree): a transposition and an n-cycle."""
+def symmetric_generators(
+    n: int, offset: int = 0, degree: int | None = None, points: np.ndarray | None = None
+) -> Gens:
+    """S_n on points offset..offset+n-1 (or on ``points``) of range(degree): a transposition, an n-cycle."""
     degree = n if degree is None else degree
-    points = np.arange(offset, offset + n, dtype=np.int64)
+    points = np.arange(offset, offset + n, dtype=np.int64) if points is None else np.asarray(points)
     if n < 2:
         return []
     gens = [_cycle_on(points[:2], degree)]

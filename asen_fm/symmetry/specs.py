@@ -8,6 +8,7 @@ bare words (read as strings, e.g. ``grid(8, 8, torus)``) or nested specs. The te
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import Union
 
@@ -34,7 +35,9 @@ def parse_spec(text: str) -> SpecCall:
         raise ValueError(f"cannot parse group spec {text!r}: {err.msg}") from None
     node = tree.body
     if isinstance(node, ast.Name):  # "symmetric" alone is not a spec: the degree is missing
-        raise ValueError(f"group spec {text!r} needs arguments, e.g. {node.id}(8)")
+        glued = re.fullmatch(r"([A-Za-z_]*[A-Za-z_])(\d+)", node.id)  # "dihedral12": the degree glued on
+        example = f"{glued[1]}({glued[2]})" if glued else f"{node.id}(8)"
+        raise ValueError(f"group spec {text!r} needs arguments in parentheses, e.g. {example}")
     return _call(node, text)
 
 
