@@ -10,7 +10,9 @@ and the common config kwargs of transformers' own configuration tests.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -45,20 +47,27 @@ def cache_root() -> Path:
 
 
 def ensure_hf_tests() -> Path:
-    """The folder holding the ``hf_tests`` package (downloaded and extracted on first use)."""
+    """The folder holding the ``hf_tests`` package (downloaded and extracted on first use, under a lock so
+    parallel test workers fetch it once)."""
     root = cache_root()
     package = root / "hf_tests"
-    if all((package / name).exists() for name in FILES):
-        return root
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not all((package / name).exists() for name in FILES):
+            _fetch(root, package)
+    return root
+
+
+def _fetch(root: Path, package: Path) -> None:
     version = transformers.__version__
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(dir=root) as staging:
         command = [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps", "--quiet"]
         command += [f"transformers=={version}", "-d", tmp]
         subprocess.run(command, check=True, timeout=600)
         archive = next(Path(tmp).glob("transformers-*.tar.gz"))
-        staging = Path(tempfile.mkdtemp(dir=root.parent if root.parent.exists() else None))
-        target = staging / "hf_tests"
-        target.mkdir(parents=True)
+        target = Path(staging) / "hf_tests"
+        target.mkdir()
         with tarfile.open(archive) as tar:
             for name in FILES:
                 member = tar.getmember(f"transformers-{version}/tests/{name}")
@@ -69,8 +78,6 @@ def ensure_hf_tests() -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             (path.parent / "__init__.py").touch()
             path.write_text(text)
-        root.parent.mkdir(parents=True, exist_ok=True)
-        if not package.exists():
-            root.mkdir(parents=True, exist_ok=True)
-            os.replace(target, package)
-    return root
+        if package.exists():
+            shutil.rmtree(package)
+        os.replace(target, package)
