@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 NODE_COLUMNS = {"input_ids": 1, "node_features": 2}  # column -> dims of one example's flat form
+PER_NODE_MASKS = {"label_mask"}  # per-node boolean columns, padded with False
 
 
 @dataclass
@@ -74,6 +75,9 @@ class AsenDataCollator:
             values = [example[key] for example in features]
             if key == "labels":
                 batch[key] = self._labels(values, lengths, n_max, image_shape is not None)
+            elif key in PER_NODE_MASKS:  # per-node flags: padding is "not scored"
+                flags = [torch.as_tensor(np.asarray(v, dtype=bool).reshape(-1)) for v in values]
+                batch[key] = _pad(flags, n_max, False)
             elif all(isinstance(v, str) for v in values):
                 batch[key] = values
             else:

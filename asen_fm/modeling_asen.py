@@ -901,6 +901,21 @@ def compute_loss(
     return (elementwise * weights).sum() / (weights.sum() * num_labels).clamp(min=1)
 
 
+def loss_mask(
+    node_mask: torch.Tensor | None, label_mask: torch.Tensor | None, logits: torch.Tensor
+) -> torch.Tensor | None:
+    """The per-node mask of targets the loss scores: real nodes (``node_mask``) that ``label_mask`` keeps."""
+    if label_mask is None:
+        return node_mask
+    if logits.dim() != 3 or label_mask.shape != logits.shape[:2]:
+        raise ValueError(
+            f"label_mask must be [batch, n] = {tuple(logits.shape[:2])} for a per-node head, got "
+            f"{tuple(label_mask.shape)}" + ("" if logits.dim() == 3 else " (sequence heads take none)")
+        )
+    label_mask = label_mask.bool()
+    return label_mask if node_mask is None else node_mask & label_mask
+
+
 def _default_problem_type(config: AsenConfig, num_labels: int) -> str:
     if config.problem_type is not None:
         return config.problem_type
@@ -931,8 +946,11 @@ class _SingleHeadModel(AsenPreTrainedModel):
         symmetry: str | Sequence[str] | None = None,
         labels: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
+        label_mask: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> TokenClassifierOutput | SequenceClassifierOutput:
+        """Backbone then head; ``labels`` give the loss, ``label_mask`` [B, n] (per-node heads) the targets
+        it scores (e.g. sensors with a reading), besides the padding ``attention_mask`` leaves out."""
         check_kwargs(kwargs, f"{type(self).__name__}.forward")
         num_items_in_batch = kwargs.pop("num_items_in_batch", None)
         outputs = self.asen(
@@ -955,7 +973,7 @@ class _SingleHeadModel(AsenPreTrainedModel):
                 labels,
                 self.problem_type(),
                 self.config.regression_loss,
-                node_mask,
+                loss_mask(node_mask, label_mask, logits),
                 num_items_in_batch,
             )
         return self.output_class(
@@ -1083,9 +1101,13 @@ class AsenForMultiTask(AsenPreTrainedModel):
         task: str | Sequence[str] | None = None,
         labels: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
+        label_mask: torch.Tensor | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> TokenClassifierOutput | SequenceClassifierOutput:
-        """Run ``task`` (a name, or one per example): its symmetry's embedder, the backbone, its head."""
+        """Run ``task`` (a name, or one per example): its symmetry's embedder, the backbone, its head.
+
+        ``label_mask`` [B, n] (per-node heads) marks the targets the loss scores, as in the single heads.
+        """
         check_kwargs(kwargs, "AsenForMultiTask.forward")
         num_items_in_batch = kwargs.pop("num_items_in_batch", None)
         reference = input_ids if input_ids is not None else node_features
@@ -1114,7 +1136,8 @@ class AsenForMultiTask(AsenPreTrainedModel):
         if len(unique) == 1:
             logits = self.heads[unique[0]](states, node_mask)
             if labels is not None:
-                loss = self._task_loss(unique[0], logits, labels, node_mask, num_items_in_batch)
+                scored = loss_mask(node_mask, label_mask, logits)
+                loss = self._task_loss(unique[0], logits, labels, scored, num_items_in_batch)
         else:
             parts, losses = {}, []
             for name in unique:
@@ -1122,7 +1145,9 @@ class AsenForMultiTask(AsenPreTrainedModel):
                 sub_mask = None if node_mask is None else node_mask[rows]
                 parts[name] = (rows, self.heads[name](states[rows], sub_mask))
                 if labels is not None:
-                    part_loss = self._task_loss(name, parts[name][1], labels[rows], sub_mask, None)
+                    sub_labels = None if label_mask is None else label_mask[rows]
+                    scored = loss_mask(sub_mask, sub_labels, parts[name][1])
+                    part_loss = self._task_loss(name, parts[name][1], labels[rows], scored, None)
                     losses.append(part_loss * len(rows))
             first = next(iter(parts.values()))[1]
             logits = first.new_zeros(states.shape[0], *first.shape[1:])

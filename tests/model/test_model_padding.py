@@ -158,3 +158,30 @@ def test_mask_and_symmetry_list_errors() -> None:
         ValueError, match="marks node 6 of example 0 as real, but its symmetry 'c6' has degree 6"
     ):
         model(input_ids=ids, symmetry=["c6", "d9"], attention_mask=mask)
+
+
+def test_label_mask_leaves_unscored_targets_out_of_the_loss_and_pads_as_false() -> None:
+    torch.manual_seed(0)
+    config = tiny_config({"c6": "cyclic(6)", "d9": "dihedral(9)"}, vocab_size=0, input_dim=2, num_labels=1)
+    model = AsenForNodeRegression(config).double().eval()
+    rng = np.random.default_rng(2)
+    examples = []
+    for name, n in (("c6", 6), ("d9", 9)):
+        keep = rng.random(n) > 0.3
+        examples.append(
+            {"node_features": rng.normal(size=(n, 2)), "labels": rng.normal(size=(n, 1)), "label_mask": keep}
+        )
+        examples[-1]["symmetry"] = name
+    batch = AsenDataCollator()(examples)
+    assert batch["label_mask"].dtype == torch.bool and not batch["label_mask"][0, 6:].any()
+    out = model(**batch)
+    squared = []
+    for example in examples:
+        alone = model(
+            node_features=torch.tensor(example["node_features"])[None], symmetry=example["symmetry"]
+        )
+        keep = torch.as_tensor(example["label_mask"])
+        squared.append(((alone.logits[0] - torch.tensor(example["labels"])) ** 2)[keep])
+    assert torch.allclose(out.loss, torch.cat(squared).mean())
+    with pytest.raises(ValueError, match="label_mask must be"):
+        model(**{**batch, "label_mask": batch["label_mask"][:, :5]})
