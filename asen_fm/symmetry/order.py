@@ -67,6 +67,10 @@ def _order(gens: np.ndarray, rng: np.random.Generator) -> int:
     sample = _Sample(gens, rng)
     parts = _orbits(gens)
     if len(parts) > 1:
+        copies = _copied_orbits(gens, parts)
+        if copies:  # G acts on those orbits as on earlier ones: dropping them keeps the action faithful
+            keep = np.setdiff1d(np.arange(m), np.concatenate([parts[k] for k in copies]))
+            return _order(_restrict(gens, keep), rng)
         labels = _labels(parts, m)
         kinds = [_kind(gens, sample, labels, k, part, _restrict(gens, part)) for k, part in enumerate(parts)]
         return _reduce(gens, parts, kinds)
@@ -128,6 +132,65 @@ def _kind(
     if d >= _MIN_JORDAN and any(_jordan_part(cycles, labels, d, which=k) for _, cycles in sample.elements):
         return "alt", _alt_order(d)
     return "none", 1
+
+
+def _copied_orbits(gens: np.ndarray, parts: list[np.ndarray]) -> list[int]:
+    """Indices of orbits that are isomorphic G-sets of an earlier orbit (phi(g x) = g phi(x)).
+
+    If orbit B is a copy of orbit A, an element fixing A pointwise fixes B pointwise too, so G acts
+    faithfully on the points outside B. Candidates for phi(a_0) must share a_0's cycle lengths under
+    every generator; each is checked by following the generators from a_0.
+    """
+    lengths = np.stack([_cycle_length_of_points(g) for g in gens], axis=1)  # (m, k)
+    signature = [tuple(sorted(map(tuple, lengths[part].tolist()))) for part in parts]
+    copies: list[int] = []
+    for b in range(1, len(parts)):
+        for a in range(b):
+            if a in copies or signature[a] != signature[b]:
+                continue
+            x0 = int(parts[a][0])
+            candidates = parts[b][np.all(lengths[parts[b]] == lengths[x0], axis=1)]
+            if any(_isomorphism(gens, x0, int(y)) for y in candidates):
+                copies.append(b)
+                break
+    return copies
+
+
+def _cycle_length_of_points(g: np.ndarray) -> np.ndarray:
+    out = np.ones(g.shape[0], dtype=np.int64)
+    perm = g.tolist()
+    seen = np.zeros(g.shape[0], dtype=bool)
+    for start in range(len(perm)):
+        if seen[start]:
+            continue
+        cycle, x = [], start
+        while not seen[x]:
+            seen[x] = True
+            cycle.append(x)
+            x = perm[x]
+        out[cycle] = len(cycle)
+    return out
+
+
+def _isomorphism(gens: np.ndarray, x0: int, y0: int) -> bool:
+    """Whether x0 -> y0 extends to a bijection phi of their orbits with phi(g x) = g phi(x)."""
+    rows = gens.tolist()
+    phi, used, stack = {x0: y0}, {y0}, [x0]
+    while stack:
+        x = stack.pop()
+        y = phi[x]
+        for g in rows:
+            gx, gy = g[x], g[y]
+            seen = phi.get(gx)
+            if seen is None:
+                if gy in used:
+                    return False
+                phi[gx] = gy
+                used.add(gy)
+                stack.append(gx)
+            elif seen != gy:
+                return False
+    return True
 
 
 def _block_stabilizer_on_block(gens: np.ndarray, blocks: list[np.ndarray], labels: np.ndarray) -> np.ndarray:
