@@ -116,6 +116,6 @@ def test_copies_of_an_orbit_are_dropped() -> None:
     twisted = PermGroup(
         2 * m, [np.concatenate([g, relabel[g[np.argsort(relabel)]] + m]) for g in base.generators]
     )
-    mixed = PermGroup(2 * m, [np.concatenate([g, np.roll(g, 1)]) for g in base.generators])  # not copies
+    mixed = PermGroup(2 * m, [np.concatenate([g, np.roll(g, 1) + m]) for g in base.generators])  # not copies
     for group in (twisted, mixed):
         assert group.order() == int(group.sympy.order())
