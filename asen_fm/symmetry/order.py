@@ -9,10 +9,15 @@ recognise and each step below is a proof, not a guess:
   then a power of it is a p-cycle, G is primitive on P (a p-cycle with p > m/2 cannot permute
   non-trivial blocks), and Jordan's theorem gives Alt(P) <= G. If the element's other cycles avoid P
   only, the same holds for the pointwise stabilizer of the rest, so Alt(P) x 1 <= G.
-* Invariant partitions: the orbits of G, or a block system of a transitive G. If Alt(P) x 1 <= G for
-  every certified part P, the kernel of the action of G on {(part, parity)} ∪ (uncertified points) is
-  exactly the product of those Alt(P), so |G| = prod |P|!/2 x |image|, and the image has smaller
-  degree: recurse.
+* Copies: an orbit on which G acts as on an earlier one (an isomorphic G-set) is dropped; G still
+  acts faithfully on the rest.
+* Invariant partitions: the orbits of G, or a block system of a transitive G (then every block looks
+  like the first). Each part P is "full" when the elements of G supported on P already give the whole
+  action of P's setwise stabilizer on P (H x 1 <= G with H that action: compared by order, computed
+  recursively on |P| points), "alt" when Alt(P) x 1 <= G (Jordan, or such elements generating at
+  least Alt(P)), else "none". The kernel of G acting on {full parts} ∪ {(alt part, parity)} ∪
+  {points of the other parts} is exactly the product of those H and Alt(P), so |G| = their orders
+  times |image|, and the image has smaller degree: recurse.
 * Everything else (small degree, primitive non-giant groups, which have short bases) goes to the
   deterministic Schreier-Sims of :mod:`asen_fm.symmetry.schreier`.
 
@@ -29,6 +34,14 @@ from math import factorial
 import numpy as np
 
 from asen_fm.symmetry.schreier import SchreierSims, random_elements
+from asen_fm.symmetry.structure import (
+    block_stabilizer_on_block,
+    block_system,
+    copied_orbits,
+    orbits,
+    part_labels,
+    restrict,
+)
 
 __all__ = ["group_order"]
 
@@ -60,24 +73,28 @@ def _order(gens: np.ndarray, rng: np.random.Generator) -> int:
     """|<rows of gens>|, gens of shape (k, m), none the identity."""
     moved = np.flatnonzero(np.any(gens != np.arange(gens.shape[1]), axis=0))
     if moved.size < gens.shape[1]:  # drop common fixed points
-        gens = _restrict(gens, moved)
+        gens = restrict(gens, moved)
     m = gens.shape[1]
     if m < _MIN_JORDAN:
         return SchreierSims(m, list(gens)).order()
     sample = _Sample(gens, rng)
-    parts = _orbits(gens)
+    parts = orbits(gens)
     if len(parts) > 1:
-        labels = _labels(parts, m)
-        kinds = [_kind(gens, sample, labels, k, part, _restrict(gens, part)) for k, part in enumerate(parts)]
+        copies = copied_orbits(gens, parts)
+        if copies:  # G acts on those orbits as on earlier ones: dropping them keeps the action faithful
+            keep = np.setdiff1d(np.arange(m), np.concatenate([parts[k] for k in copies]))
+            return _order(restrict(gens, keep), rng)
+        labels = part_labels(parts, m)
+        kinds = [_kind(gens, sample, labels, k, part, restrict(gens, part)) for k, part in enumerate(parts)]
         return _reduce(gens, parts, kinds)
     if any(_jordan_part(cycles, 0, m) for _, cycles in sample.elements):
         return _alt_order(m) * (2 if _has_odd(gens) else 1)
-    blocks = _block_system(gens)
+    blocks = block_system(gens)
     if blocks is None:
         return SchreierSims(m, list(gens)).order()
     # G permutes the blocks transitively: every block looks like block 0.
-    labels = _labels(blocks, m)
-    kind = _kind(gens, sample, labels, 0, blocks[0], _block_stabilizer_on_block(gens, blocks, labels))
+    labels = part_labels(blocks, m)
+    kind = _kind(gens, sample, labels, 0, blocks[0], block_stabilizer_on_block(gens, blocks, labels))
     return _reduce(gens, blocks, [kind] * len(blocks))
 
 
@@ -130,33 +147,6 @@ def _kind(
     return "none", 1
 
 
-def _block_stabilizer_on_block(gens: np.ndarray, blocks: list[np.ndarray], labels: np.ndarray) -> np.ndarray:
-    """Schreier generators of the stabilizer of block 0 (for the action on blocks), on block 0."""
-    first = [int(b[0]) for b in blocks]
-    transversal: dict[int, np.ndarray] = {0: np.arange(gens.shape[1], dtype=np.int64)}
-    inverses: dict[int, np.ndarray] = {0: transversal[0]}
-    frontier, out = [0], []
-    local = np.full(gens.shape[1], -1, dtype=np.int64)
-    local[blocks[0]] = np.arange(len(blocks[0]))
-    while frontier:
-        nxt = []
-        for block in frontier:
-            u = transversal[block]
-            for s in gens:
-                su = s[u]
-                target = int(labels[su[first[0]]])
-                if target not in transversal:
-                    transversal[target] = su
-                    inverse = np.empty_like(su)
-                    inverse[su] = np.arange(su.shape[0])
-                    inverses[target] = inverse
-                    nxt.append(target)
-                else:
-                    out.append(local[inverses[target][su[blocks[0]]]])
-        frontier = nxt
-    return np.stack(out) if out else np.arange(len(blocks[0]), dtype=np.int64)[None, :]
-
-
 def _reduce(gens: np.ndarray, parts: list[np.ndarray], kinds: list[tuple[str, int]]) -> int:
     """|G| = prod of the kernel's shares x |G acting on the collapsed parts|: a "full" part becomes
     one point, an "alt" part two (its parity), a "none" part keeps its points."""
@@ -167,7 +157,7 @@ def _reduce(gens: np.ndarray, parts: list[np.ndarray], kinds: list[tuple[str, in
     if new_degree >= m:
         return SchreierSims(m, list(gens)).order()
     offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(np.int64)
-    labels = _labels(parts, m)
+    labels = part_labels(parts, m)
     rank = np.empty(m, dtype=np.int64)  # position of each point inside its (sorted) part
     for part in parts:
         rank[part] = np.arange(len(part))
@@ -248,88 +238,3 @@ def _parity(g: np.ndarray) -> int:
 
 def _alt_order(m: int) -> int:
     return factorial(m) // 2 if m >= 2 else 1
-
-
-# ---------------------------------------------------------------------- orbits and blocks
-def _restrict(gens: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Generators restricted to an invariant set ``points`` (sorted), renumbered 0..len-1."""
-    index = np.full(gens.shape[1], -1, dtype=np.int64)
-    index[points] = np.arange(points.size)
-    return index[gens[:, points]]
-
-
-def _orbits(gens: np.ndarray) -> list[np.ndarray]:
-    """Orbits of <gens> (sorted arrays, ordered by smallest point)."""
-    return _components(gens.shape[1], gens, np.arange(gens.shape[1]))
-
-
-def _components(m: int, gens: np.ndarray, start: np.ndarray) -> list[np.ndarray]:
-    parent = start.copy()
-    while True:
-        before = parent.copy()
-        for g in gens:  # hook roots: parent[root(x)] = min(root(x), root(g x))
-            a, b = parent, parent[g]
-            low = np.minimum(a, b)
-            np.minimum.at(parent, a, low)
-            np.minimum.at(parent, b, low)
-        while True:  # pointer jumping
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
-        if np.array_equal(parent, before):
-            break
-    roots = np.unique(parent)
-    return [np.flatnonzero(parent == r) for r in roots]
-
-
-def _labels(parts: list[np.ndarray], m: int) -> np.ndarray:
-    labels = np.empty(m, dtype=np.int64)
-    for k, part in enumerate(parts):
-        labels[part] = k
-    return labels
-
-
-def _block_system(gens: np.ndarray, candidates: int = 24) -> list[np.ndarray] | None:
-    """A non-trivial block system of the transitive <gens> (minimal block of {0, x}), or None.
-
-    Tries x = 1..candidates and a few spread-out points and returns the first found; None means none
-    gave one (G may still be imprimitive; the caller then uses Schreier-Sims, which is always correct).
-    """
-    m = gens.shape[1]
-    xs = list(range(1, min(m, candidates + 1))) + list(range(candidates + 1, m, max(1, m // candidates)))
-    for x in xs:
-        blocks = _minimal_block(gens, x)
-        if blocks is not None:
-            return blocks
-    return None
-
-
-def _minimal_block(gens: np.ndarray, x: int) -> list[np.ndarray] | None:
-    """Atkinson: the finest G-invariant partition with 0 and x in one part; None if it is trivial."""
-    m = gens.shape[1]
-    parent = list(range(m))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    rows = gens.tolist()
-    queue = [(0, x)]
-    parent[x] = 0
-    while queue:
-        a, b = queue.pop()
-        for g in rows:
-            ra, rb = find(g[a]), find(g[b])
-            if ra != rb:
-                if ra > rb:
-                    ra, rb = rb, ra
-                parent[rb] = ra
-                queue.append((ra, rb))
-    roots = np.array([find(a) for a in range(m)])
-    parts = [np.flatnonzero(roots == r) for r in np.unique(roots)]
-    if len(parts) == 1:
-        return None
-    return parts

@@ -1,5 +1,8 @@
 """|Aut(C)| of a color matrix C, split into independent pieces with closed forms where they exist.
 
+Twin point classes (one determined by another through a bijection) are collapsed first, see
+:mod:`asen_fm.symmetry.twins`.
+
 Automorphisms preserve the point classes (equal diagonal colors). Two classes A, B are linked when the
 block C[A, B] or C[B, A] holds more than one color. Classes not linked (directly or through others)
 are independent: any choice of automorphisms of the pieces is an automorphism, so Aut(C) is the direct
@@ -17,6 +20,7 @@ import numpy as np
 
 from asen_fm.symmetry.backtrack import search_automorphisms
 from asen_fm.symmetry.order import group_order
+from asen_fm.symmetry.twins import collapse_twins
 
 __all__ = ["automorphism_group_order", "independent_pieces"]
 
@@ -41,18 +45,21 @@ def automorphism_group_order(colors: Any, known: Any = None) -> tuple[int, list[
     for k, g in enumerate(known_gens):
         if not np.array_equal(matrix[np.ix_(g, g)], matrix):
             raise ValueError(f"generator {k} of the known group is not an automorphism of the colors")
-    pieces = independent_pieces(matrix)
+    collapsed = collapse_twins(matrix)  # Aut(C) acts faithfully on the points kept
+    reduced = collapsed.matrix
+    known_gens = [collapsed.restrict(g) for g in known_gens]
+    pieces = independent_pieces(reduced)
     order = 1
     generators: list[np.ndarray] = []
     for piece in pieces:
-        sub = matrix[np.ix_(piece, piece)]
+        sub = reduced[np.ix_(piece, piece)]
         local = [_restrict(g, piece) for g in known_gens]
         piece_order, piece_gens = _piece(sub, local, known, len(pieces) == 1)
         order *= piece_order
         for g in piece_gens:
-            full = np.arange(n, dtype=np.int64)
+            full = np.arange(reduced.shape[0], dtype=np.int64)
             full[piece] = piece[g]
-            generators.append(full)
+            generators.append(collapsed.lift(full))
     return order, generators
 
 

@@ -105,3 +105,17 @@ def test_trivial_and_identity_generators() -> None:
     assert group_order(5, []) == 1
     assert group_order(5, [np.arange(5)]) == 1
     assert PermGroup(7, [np.arange(7)]).order() == 1
+
+
+def test_copies_of_an_orbit_are_dropped() -> None:
+    # S_300 acting on three copies at once: |G| = 300!, found without a 900-point Schreier-Sims
+    assert F.diagonal_copies(raw(PermGroup.symmetric(300)), 3).order() == factorial(300)
+    rng = np.random.default_rng(5)
+    m, relabel = 12, rng.permutation(12)
+    base = raw(PermGroup.dihedral(m))
+    twisted = PermGroup(
+        2 * m, [np.concatenate([g, relabel[g[np.argsort(relabel)]] + m]) for g in base.generators]
+    )
+    mixed = PermGroup(2 * m, [np.concatenate([g, np.roll(g, 1) + m]) for g in base.generators])  # not copies
+    for group in (twisted, mixed):
+        assert group.order() == int(group.sympy.order())
