@@ -96,7 +96,7 @@ def render_experiment(name: str, benchmarks: Path, number: int) -> str:
     for plot in result["plots"]:
         parts += [f"![{plot}]({(relative / plot).as_posix()})", ""]
     if result["findings"]:
-        parts += ["Computed from the numbers above:", ""]
+        parts += ["Computed from the means above (the reading says which differences are within noise):", ""]
         parts += [f"- {finding}" for finding in result["findings"]] + [""]
     if notes.exists():
         parts += [notes.read_text().strip(), ""]
