@@ -65,3 +65,12 @@ def test_check_mode_detects_a_stale_file(tmp_path) -> None:
     assert build_results.main(["--benchmarks_dir", str(tmp_path), "--check"]) == 0
     (tmp_path / "RESULTS.md").write_text("hand edited\n")
     assert build_results.main(["--benchmarks_dir", str(tmp_path), "--check"]) == 1
+
+
+def test_results_without_a_code_version_are_marked(tmp_path) -> None:
+    folder = tmp_path / "experiments" / "results" / "fig3_equivariance"
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps(_result("fig3_equivariance")))
+    assert f"{build_results.UNVERSIONED_MARK} a note" in build_results.build(tmp_path)
+    (folder / "results.json").write_text(json.dumps({**_result("fig3_equivariance"), "stale_run_count": 0}))
+    assert "UNVERSIONED" not in build_results.build(tmp_path)
