@@ -148,9 +148,8 @@ def peak_memory(variant: Variant, n: int) -> float:
     return result
 
 
-def measure(variants: list[Variant], n: int, repeats: int) -> list[dict[str, Any]]:
-    models = [build(v) for v in variants]  # colorings once in the parent, inherited by the forked children
-    memory = [peak_memory(v, n) for v in tqdm(variants, desc=f"n={n} peak memory", leave=False)]
+def measure(variants: list[Variant], n: int, repeats: int, memory: list[float]) -> list[dict[str, Any]]:
+    models = [build(v) for v in variants]
     batches = [batch_for(v, n) for v in variants]
     times: list[list[float]] = [[] for _ in variants]
     for repeat in tqdm(range(repeats + 1), desc=f"n={n} timing", leave=False):
@@ -198,8 +197,14 @@ def main() -> None:
         "| breaking params |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    # Memory first, from a parent that has built nothing: a child forked later would reuse the parent's freed,
+    # still-resident heap and report too small an increase.
+    memory = {
+        n: [peak_memory(v, n) for v in tqdm(variants, desc=f"n={n} peak memory", leave=False)]
+        for n, variants in jobs
+    }
     for n, variants in jobs:
-        rows = measure(variants, n, args.repeats)
+        rows = measure(variants, n, args.repeats, memory[n])
         base = rows[0]
         for row in rows:
             print(
