@@ -61,10 +61,6 @@ def grid_variants(side: int) -> list[Variant]:
         Variant("D4 (rotations, reflections)", {"s": f"grid({side}, {side}, d4)"}),
         Variant("patch-local 2 x 2 (node-only)", {"s": f"grid({side}, {side}, patch, 2)"}),
         Variant("patch-local 4 x 4 (node-only)", {"s": f"grid({side}, {side}, patch, 4)"}),
-        Variant(
-            "patch 2 x 2 nodes + torus pair colors",
-            {"s": {"group": f"grid({side}, {side}, patch, 2)", "pair_group": f"grid({side}, {side}, torus)"}},
-        ),
     ]
 
 
