@@ -64,16 +64,18 @@ def grid_variants(side: int) -> list[Variant]:
     ]
 
 
+# Model size: the paper's (hidden 128, 4 layers); ``--tiny`` shrinks it for smoke tests.
+SIZE = {"hidden_size": 128, "num_hidden_layers": 4, "intermediate_size": 512}
+
+
 def build(variant: Variant) -> AsenForTokenClassification:
     torch.manual_seed(0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # node-only dihedral is deliberately looser than D_n
         config = AsenConfig(
             vocab_size=32,
-            hidden_size=128,
-            num_hidden_layers=4,
             num_attention_heads=4,
-            intermediate_size=512,
+            **SIZE,
             hidden_dropout_prob=0.0,
             pair_embeddings=variant.pair_embeddings,
             symmetries=variant.symmetries,
@@ -173,6 +175,9 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 1024], help="sequence lengths n")
     parser.add_argument("--grid", type=int, default=0, help="image side (e.g. 32): grid breaking choices")
     parser.add_argument("--repeats", type=int, default=5, help="timed steps per variant (after 1 warm-up)")
+    parser.add_argument(
+        "--tiny", action="store_true", help="hidden 16, 1 layer: a smoke run, not a measurement"
+    )
     try:
         args = parser.parse_args()
     except SystemExit as exit_:
@@ -181,12 +186,17 @@ def main() -> None:
         print("model.py: error: --repeats must be >= 1, --sizes >= 8 and --grid >= 0", file=sys.stderr)
         sys.exit(2)
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    if args.tiny:
+        SIZE.update(hidden_size=16, num_hidden_layers=1, intermediate_size=32)
     jobs = (
         [(args.grid**2, grid_variants(args.grid))]
         if args.grid
         else [(n, sequence_variants(n)) for n in args.sizes]
     )
-    print(f"ASEN fwd+bwd, hidden 128, 4 layers, 4 heads, batch = {TOKENS_PER_BATCH} // n")
+    print(
+        f"ASEN fwd+bwd, hidden {SIZE['hidden_size']}, {SIZE['num_hidden_layers']} layers, 4 heads, "
+        f"batch = {TOKENS_PER_BATCH} // n"
+    )
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, median of {args.repeats} steps\n")
     print(
         "| n | variant | ms / step | ratio | peak RSS increase (MiB) | memory ratio | params "
