@@ -194,7 +194,8 @@ def rank_findings(
     findings.append(
         f"lowest P-MPJPE: {GROUP_LABELS[best[0]]} / {FRAMEWORK_LABELS[best[1]]} "
         f"({ours[best]['mean']:.1f} mm); the paper's lowest among these cells: "
-        f"{GROUP_LABELS[paper_best[0]]} / {FRAMEWORK_LABELS[paper_best[1]]} ({PAPER[paper_best[0]][paper_best[1]]})"
+        f"{GROUP_LABELS[paper_best[0]]} / {FRAMEWORK_LABELS[paper_best[1]]} "
+        f"({PAPER[paper_best[0]][paper_best[1]]})"
     )
     for f in frameworks:
         order = sorted(groups, key=lambda g: ours[g, f]["mean"])
@@ -211,10 +212,10 @@ def rank_findings(
         else:
             where = "beyond" if gap > first["std"] + last["std"] else "within"
             spread = f"{where} the two cells' summed seed std"
+        ranked = " < ".join(f"{GROUP_LABELS[g]} {ours[g, f]['mean']:.1f}" for g in order)
         findings.append(
-            f"{FRAMEWORK_LABELS[f]}: " + " < ".join(f"{GROUP_LABELS[g]} {ours[g, f]['mean']:.1f}" for g in order)
-            + f" ({same}); best-to-worst gap {gap:.1f} mm ({spread})"
-        )  # fmt: skip
+            f"{FRAMEWORK_LABELS[f]}: {ranked} ({same}); best-to-worst gap {gap:.1f} mm ({spread})"
+        )
     if "trivial" in groups and len(groups) > 1:
         wins = [f for f in frameworks if min(groups, key=lambda g: ours[g, f]["mean"]) == "trivial"]
         findings.append(
@@ -258,11 +259,13 @@ def main(argv: list[str] | None = None) -> None:
         for metric in ("p_mpjpe", "mpjpe")
     }
     orders = cell_orders(groups, frameworks)
+    ours_columns = [FRAMEWORK_LABELS[f] for f in frameworks]
     grid = Table(
         f"P-MPJPE (mm) on the {data_label}, mean ± std over seeds (count in brackets), beside the paper's "
         "Tab. 1",
-        ["group"] + [FRAMEWORK_LABELS[f] for f in frameworks] + [f"paper {FRAMEWORK_LABELS[f]}" for f in frameworks],
-        note=f"Test split ({s['test_size'] if not h36m else 'S9, S11'} examples); {s['max_steps']} steps of "
+        ["group", *ours_columns, *(f"paper {c}" for c in ours_columns)],
+        note=f"Test split ({'subjects S9, S11' if h36m else str(s['test_size']) + ' examples'}); "
+        f"{s['max_steps']} steps of "
         f"batch {exp.optimizer['batch_size']}, hidden {exp.model['hidden_size']}, "
         f"{exp.model['num_hidden_layers']} layers; the paper's numbers are Human3.6M with a GATv2 backbone.",
     )  # fmt: skip

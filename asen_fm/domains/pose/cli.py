@@ -86,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         _fail(f"--pairs must be orbits or default, got {args.pairs!r}")
     common = {"group": args.group, "framework": args.framework or "full", "pairs": pairs}
     try:
+        from asen_fm.domains.pose.card import resolve_group, symmetry_entry
+
+        symmetry_entry(resolve_group(args.group), common["framework"], pairs)  # bad values before the data
         if args.task == "h36m":
             from asen_fm.domains.pose.h36m import build_h36m
 
