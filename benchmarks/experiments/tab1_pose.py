@@ -200,28 +200,57 @@ def rank_findings(
     for f in frameworks:
         order = sorted(groups, key=lambda g: ours[g, f]["mean"])
         paper_order = sorted(groups, key=lambda g: PAPER[g][f])
-        same = (
-            "the paper's order"
-            if order == paper_order
-            else "paper: " + " < ".join(GROUP_LABELS[g] for g in paper_order)
-        )
-        first, last = ours[order[0], f], ours[order[-1], f]
-        gap = last["mean"] - first["mean"]
-        if min(first["n"], last["n"]) < 2:
-            spread = "one seed: no spread to compare with"
+        steps, within = [], []
+        for a, b in zip(order, order[1:], strict=False):
+            tied = ours[b, f]["values"] == ours[a, f]["values"]
+            steps.append(" = " if tied else " < ")
+            noisy = ours[b, f]["mean"] - ours[a, f]["mean"] <= ours[a, f]["std"] + ours[b, f]["std"]
+            if not tied and noisy and min(ours[a, f]["n"], ours[b, f]["n"]) > 1:
+                within.append(f"{GROUP_LABELS[a]} vs {GROUP_LABELS[b]}")
+        ranked = GROUP_LABELS[order[0]] + f" {ours[order[0], f]['mean']:.1f}"
+        for step, g in zip(steps, order[1:], strict=True):
+            ranked += f"{step}{GROUP_LABELS[g]} {ours[g, f]['mean']:.1f}"
+        if "=" in "".join(steps):
+            same = "identical runs tie where the paper has " + " < ".join(
+                GROUP_LABELS[g] for g in paper_order
+            )
+        elif order == paper_order:
+            same = "the paper's order"
         else:
-            where = "beyond" if gap > first["std"] + last["std"] else "within"
-            spread = f"{where} the two cells' summed seed std"
-        ranked = " < ".join(f"{GROUP_LABELS[g]} {ours[g, f]['mean']:.1f}" for g in order)
-        findings.append(
-            f"{FRAMEWORK_LABELS[f]}: {ranked} ({same}); best-to-worst gap {gap:.1f} mm ({spread})"
-        )
+            same = "paper: " + " < ".join(GROUP_LABELS[g] for g in paper_order)
+        noise = f"; within the summed seed std: {', '.join(within)}" if within else ""
+        findings.append(f"{FRAMEWORK_LABELS[f]}: {ranked} ({same}){noise}")
     if "trivial" in groups and len(groups) > 1:
         wins = [f for f in frameworks if min(groups, key=lambda g: ours[g, f]["mean"]) == "trivial"]
         findings.append(
             f"trivial group lowest in {len(wins)} of {len(frameworks)} frameworks "
             f"(the paper: in all {len(frameworks)})"
         )
+    return findings
+
+
+def twin_findings(
+    ours: dict[tuple[str, str], dict[str, Any]], groups: list[str], frameworks: list[str]
+) -> list[str]:
+    """Cells that give the model the same breaking input (same colour partitions), and their results."""
+    classes: list[list[tuple[str, str]]] = []
+    for cell in ((g, f) for g in groups for f in frameworks):
+        for members in classes:
+            if same_colouring(members[0], cell):
+                members.append(cell)
+                break
+        else:
+            classes.append([cell])
+    findings = []
+    for members in (m for m in classes if len(m) > 1):
+        names = ", ".join(f"{GROUP_LABELS[g]} / {FRAMEWORK_LABELS[f]}" for g, f in members)
+        identical = all(ours[c]["values"] == ours[members[0]]["values"] for c in members)
+        outcome = (
+            "and the same seeds give bit-identical results"
+            if identical
+            else "P-MPJPE " + ", ".join(f"{ours[c]['mean']:.1f}" for c in members) + " mm"
+        )
+        findings.append(f"same breaking input (same colour partitions): {names}; {outcome}")
     return findings
 
 
@@ -300,16 +329,7 @@ def main(argv: list[str] | None = None) -> None:
                 "paper_p_mpjpe_mm": PAPER[g][f],
             }
     findings = rank_findings(summary["p_mpjpe"], groups, frameworks)
-    if "sparse" in frameworks:
-        sparse = [g for g in groups if g != "trivial"]
-        twins = [g for g in sparse[1:] if same_colouring((sparse[0], "sparse"), (g, "sparse"))]
-        if twins:
-            names = ", ".join(GROUP_LABELS[g] for g in [sparse[0], *twins])
-            values = ", ".join(f"{summary['p_mpjpe'][g, 'sparse']['mean']:.1f}" for g in [sparse[0], *twins])
-            findings.append(
-                f"sparse {names} give the model the same breaking input (same colour partitions), so their "
-                f"P-MPJPE ({values} mm) differ only by the seeds' colour-to-embedding assignment"
-            )
+    findings += twin_findings(summary["p_mpjpe"], groups, frameworks)
     commits = sorted({str(p.get("code", {}).get("git_commit")) for p in payloads.values()})
     data["git_commits"] = commits
     data["dirty_runs"] = sum(1 for p in payloads.values() if p.get("code", {}).get("git_dirty"))
