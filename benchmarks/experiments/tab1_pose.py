@@ -124,6 +124,35 @@ def run_grid(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str, 
     return payloads
 
 
+def run_probes(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str, int, int], dict[str, Any]]:
+    """The depth probes (``settings["probes"]``: group, framework, num_hidden_layers): grid cells again with
+    another depth, same data, seeds and budget. Not part of the grid's equal-model comparison."""
+    s = exp.settings
+    folders = cell_task_folders(exp, h36m)
+    jobs = [
+        (p["group"], p["framework"], int(p["num_hidden_layers"]), seed)
+        for p in s["probes"]
+        for seed in s["seeds"]
+    ]
+    payloads = {}
+    for group, framework, layers, seed in tqdm(exp.order(jobs), desc=f"{NAME} probes", unit="run"):
+        if (group, framework, 0 if h36m else seed) not in folders:
+            raise ValueError(f"probe {group} / {framework} is not a cell of the grid")
+        flags = from_scratch_flags(
+            {**exp.model, "num_hidden_layers": layers},
+            exp.runs_dir,
+            **common_flags(exp.optimizer, exp.bookkeeping),
+            task=f"{HEAD}={folders[group, framework, 0 if h36m else seed]}",
+            seed=seed,
+            max_steps=s["max_steps"],
+            eval_every=s["eval_every"],
+            backbone_lr_scale=1.0,
+        )
+        record = train("finetune", flags, exp.runs_dir / f"probe-{group}-{framework}-L{layers}-s{seed}")
+        payloads[group, framework, layers, seed] = record.payload
+    return payloads
+
+
 def cell_orders(groups: list[str], frameworks: list[str]) -> dict[tuple[str, str], dict[str, int]]:
     """|G| and the order of the symmetry each cell's breaking input actually has (the model's code)."""
     from asen_fm.domains.pose.frameworks import cell_order
@@ -275,6 +304,7 @@ def main(argv: list[str] | None = None) -> None:
         )
     clock = Clock()
     payloads = run_grid(exp, h36m)
+    probes = run_probes(exp, h36m)
     s = exp.settings
     groups, frameworks, seeds = s["groups"], s["frameworks"], s["seeds"]
     data_label = "Human3.6M" if h36m else "synthetic skeleton"
@@ -357,15 +387,48 @@ def main(argv: list[str] | None = None) -> None:
             title=f"{data_label}, mean ± std over {len(seeds)} seed(s)",
         ),
     ]
+    tables = [grid, cells]
+    if probes:
+        base_layers = exp.model["num_hidden_layers"]
+        depth = Table(
+            "Depth probe, outside the equal-model grid: the same cells with more layers (mm, mean ± std)",
+            ["group", "framework", "layers", "P-MPJPE", "MPJPE", f"grid ({base_layers} layers)"],
+            note="Same data, seeds, steps and optimizer as the grid; only num_hidden_layers differs. "
+            "Under the sparse framework a layer moves information one bone further; the skeleton is "
+            "8 bones from a foot to the opposite wrist.",
+        )
+        for g, f, layers in dict.fromkeys((g, f, L) for g, f, L, _ in probes):
+            cell = {
+                m: summarize([scale * final_metric(probes[g, f, layers, seed], HEAD, m) for seed in seeds])
+                for m in ("p_mpjpe", "mpjpe")
+            }
+            data[f"probe/{g}/{f}/L{layers}"] = {"p_mpjpe_mm": cell["p_mpjpe"], "mpjpe_mm": cell["mpjpe"]}
+            depth.add(
+                GROUP_LABELS[g],
+                FRAMEWORK_LABELS[f],
+                layers,
+                format_cell(cell["p_mpjpe"], 1),
+                format_cell(cell["mpjpe"], 1),
+                format_cell(summary["p_mpjpe"][g, f], 1),
+            )
+            base = summary["p_mpjpe"][g, f]
+            change = cell["p_mpjpe"]["mean"] - base["mean"]
+            noisy = abs(change) <= cell["p_mpjpe"]["std"] + base["std"]
+            findings.append(
+                f"depth probe {GROUP_LABELS[g]} / {FRAMEWORK_LABELS[f]}: {layers} layers "
+                f"{cell['p_mpjpe']['mean']:.1f} mm vs {base_layers} layers {base['mean']:.1f} mm "
+                f"({change:+.1f} mm, {'within' if noisy else 'beyond'} the summed seed std)"
+            )
+        tables.append(depth)
     path = write_results(
         exp,
         title=TITLE,
         clock=clock,
-        tables=[grid, cells],
+        tables=tables,
         plots=plots,
         findings=findings,
         data=data,
-        runs=list(payloads.values()),
+        runs=list(payloads.values()) + list(probes.values()),
     )
     print(f"wrote {path}")
 

@@ -23,7 +23,7 @@ def test_paper_grid_is_the_issue_s() -> None:
 
 def test_tab1_pose_smoke(smoke_dirs: tuple[Path, Path]) -> None:
     result = run_smoke("tab1_pose", smoke_dirs)
-    grid, cells = result["tables"]
+    grid, cells, depth = result["tables"]
     assert grid["columns"] == ["group", "full", "sparse", "paper full", "paper sparse"]
     assert [row[0] for row in grid["rows"]] == ["I", "S_2^6"] and grid["rows"][1][3:] == ["47.54", "49.45"]
     # |G| and the order of the symmetry each cell really has: S_2^6 shrinks to S_2^2 on the skeleton
@@ -37,9 +37,15 @@ def test_tab1_pose_smoke(smoke_dirs: tuple[Path, Path]) -> None:
     assert cell["p_mpjpe_mm"]["n"] == 1 and 0 < cell["p_mpjpe_mm"]["mean"] < cell["mpjpe_mm"]["mean"]
     assert len(result["data"]["git_commits"]) == 1 and result["data"]["data"] == "synthetic skeleton"
     assert any(f.startswith("lowest P-MPJPE") for f in result["findings"])
+    # the depth probe: the I / sparse cell again with 1 layer (3 in the grid), beside the grid's value
+    ((group, framework, layers, *_, grid_value),) = depth["rows"]
+    assert (group, framework, layers) == ("I", "sparse", 1) and grid_value == cells["rows"][1][4]
+    runs = smoke_dirs[0] / "smoke" / "tab1_pose"
+    probe = json.loads((runs / "probe-trivial-sparse-L1-s0" / "metrics.json").read_text())
+    assert json.loads((Path(probe["config"]["model"]) / "config.json").read_text())["num_hidden_layers"] == 1
+    assert any(f.startswith("depth probe I / sparse: 1 layers") for f in result["findings"])
     assert result["plots"] == ["grid_p_mpjpe.png", "curves_p_mpjpe.png"]
     # every run trained a fresh model on a task folder whose card keeps G's pair orbits
-    runs = smoke_dirs[0] / "smoke" / "tab1_pose"
     payload = json.loads((runs / "trivial-full-s0" / "metrics.json").read_text())
     assert (
         payload["config"]["from_scratch"] and payload["tasks"]["pose"]["symmetry_entry"]["pairs"] == "orbits"
