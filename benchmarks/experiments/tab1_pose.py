@@ -360,9 +360,11 @@ def main(argv: list[str] | None = None) -> None:
             }
     findings = rank_findings(summary["p_mpjpe"], groups, frameworks)
     findings += twin_findings(summary["p_mpjpe"], groups, frameworks)
-    commits = sorted({str(p.get("code", {}).get("git_commit")) for p in payloads.values()})
+    every_run = [*payloads.values(), *probes.values()]
+    commits = sorted({str(p.get("code", {}).get("git_commit")) for p in every_run})
     data["git_commits"] = commits
-    data["dirty_runs"] = sum(1 for p in payloads.values() if p.get("code", {}).get("git_dirty"))
+    data["dirty_runs"] = sum(1 for p in every_run if p.get("code", {}).get("git_dirty"))
+    data["source_sha256"] = sorted({str(p.get("code", {}).get("source_sha256")) for p in every_run})
     data["data"] = data_label
     curves = {
         FRAMEWORK_LABELS[f]: {
