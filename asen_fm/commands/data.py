@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from asen_fm.domains.pose import cli as pose_cli
 from asen_fm.tasks import TASKS, Task, load_task, task_group
 from asen_fm.tasks.dataset import task_rng
 
@@ -51,6 +52,7 @@ def register(subparsers: Any) -> None:
     build.add_argument(
         "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
     )
+    pose_cli.add_arguments(build)  # pose-synthetic / h36m
     build.set_defaults(func=run_build)
 
     show = commands.add_parser("show", help="print a few examples, the group and its orbit counts")
@@ -64,6 +66,8 @@ def register(subparsers: Any) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     """Generate the task and write it to ``args.out``."""
+    if args.task in pose_cli.BUILDERS:
+        return pose_cli.run(args)
     try:
         task = load_task(
             args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
@@ -138,4 +142,6 @@ def run_list(args: argparse.Namespace) -> int:
         print(
             f"{name:<20} {spec.head:<8} n={spec.default_n:<3} group={spec.group_name:<12} {spec.description}"
         )
+    for name, description in pose_cli.BUILDERS.items():
+        print(f"{name:<20} {'node_regression':<8} n=16  (build only) {description}")
     return 0

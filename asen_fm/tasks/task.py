@@ -8,7 +8,8 @@ A task folder is ``DatasetDict.save_to_disk`` output with one more file, ``task_
       "description": "...",
       "symmetry": "dihedral(12)"             # a model ``symmetries`` entry, passed through unchanged:
                 | {"group": <spec or {"n", "generators"}>, "edges": [[i, j], ...],
-                   "framework": "full" | "sparse" | "weakly_sparse", "directed": false},
+                   "framework": "full" | "sparse" | "weakly_sparse", "directed": false,
+                   "pairs": "orbits" | "none"},       # optional: the model's pair-table choice
       "head": "token" | "sequence" | "node_regression",
       "problem_type": "single_label_classification" | "multi_label_classification" | "regression",
       "num_labels": 2,                       # classes, or outputs per node / per example
@@ -96,11 +97,14 @@ def with_group(symmetry: str | Mapping[str, Any], group: str | Mapping[str, Any]
 def check_symmetry(symmetry: Any) -> int:
     """Validate a ``symmetries`` entry (group parses; edges in range; known framework); return its degree."""
     if isinstance(symmetry, Mapping) and "group" in symmetry:
-        unknown = sorted(set(symmetry) - {"group", "edges", "framework", "directed"})
+        unknown = sorted(set(symmetry) - {"group", "edges", "framework", "directed", "pairs"})
         if unknown:
             raise TaskError(
-                f"symmetry entry has unknown key(s) {unknown}; allowed: group, edges, framework, directed"
+                f"symmetry entry has unknown key(s) {unknown}; allowed: group, edges, framework, directed, "
+                "pairs"
             )
+        if symmetry.get("pairs", "orbits") not in ("orbits", "none"):
+            raise TaskError(f"symmetry 'pairs' must be 'orbits' or 'none', got {symmetry['pairs']!r}")
         n = _parse_group(symmetry["group"]).n
         framework = symmetry.get("framework", "full")
         if framework not in FRAMEWORKS:

@@ -1,4 +1,11 @@
-"""Pose-lifting arrays -> a DatasetDict and the plain task card (shared by the synthetic and H36M builders).
+"""Pose-lifting arrays -> a DatasetDict and its task card (shared by the synthetic and H36M builders).
+
+The card is a ``task_card.json`` (schema ``asen-fm/task/v1``): :func:`pose_task` turns (data, card) into
+a validated :class:`asen_fm.tasks.Task` that ``task.save(folder)`` writes and the training scripts read.
+Its symmetry is a graph entry ``{"group", "edges": the 15 bones, "framework", "pairs": "orbits"}``:
+``pairs="orbits"`` keeps G's pair-orbit table A^(2) in every cell, as the paper's model has it (left to
+the package's default, the trivial group and S_2^6 under the full framework would get node-only
+breaking, which is exact for them but not the paper's input).
 
 Columns: ``node_features`` float32 [16, 2] (screen-normalised 2-D joints, VideoPose3D's
 ``u / w * 2 - 1``, ``v / w * 2 - h / w``), ``labels`` float32 [16, 3] (camera-frame 3-D joints minus
@@ -15,10 +22,20 @@ import numpy as np
 
 from asen_fm.domains.pose.skeleton import EDGES, GROUPS, NUM_JOINTS
 from asen_fm.symmetry import PermGroup
+from asen_fm.tasks import Task
 
-__all__ = ["FRAMEWORKS", "pose_card", "pose_dataset", "resolve_group", "symmetry_entry"]
+__all__ = [
+    "FRAMEWORKS",
+    "PAIR_MODES",
+    "pose_card",
+    "pose_dataset",
+    "pose_task",
+    "resolve_group",
+    "symmetry_entry",
+]
 
 FRAMEWORKS = ("full", "sparse", "weakly_sparse")
+PAIR_MODES = ("orbits", "none")
 
 
 def resolve_group(group: str | PermGroup | None) -> PermGroup:
@@ -39,32 +56,54 @@ def resolve_group(group: str | PermGroup | None) -> PermGroup:
     return resolved
 
 
-def symmetry_entry(group: PermGroup, framework: str) -> dict[str, Any]:
-    """``{"group", "edges", "framework"}``: a spec string when the parser can rebuild it, else JSON."""
+def symmetry_entry(group: PermGroup, framework: str, pairs: str | None = "orbits") -> dict[str, Any]:
+    """``{"group", "edges", "framework"[, "pairs"]}``: the group as a spec string when the parser can
+    rebuild it, else JSON. ``pairs=None`` leaves the pair-table choice to the model's default."""
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
+    if pairs is not None and pairs not in PAIR_MODES:
+        raise ValueError(f"pairs must be one of {', '.join(PAIR_MODES)} or None, got {pairs!r}")
     spec = group._spec
     entry = spec if spec is not None else {"n": group.n, "generators": [g.tolist() for g in group.generators]}
-    return {"group": entry, "edges": [list(e) for e in EDGES], "framework": framework}
+    out: dict[str, Any] = {"group": entry, "edges": [list(e) for e in EDGES], "framework": framework}
+    if pairs is not None:
+        out["pairs"] = pairs
+    return out
 
 
 def pose_card(
-    group: str | PermGroup | None, framework: str, description: str, extra: dict[str, Any] | None = None
+    group: str | PermGroup | None,
+    framework: str,
+    description: str,
+    source: dict[str, Any] | None = None,
+    *,
+    name: str = "pose",
+    pairs: str | None = "orbits",
 ) -> dict[str, Any]:
-    """The plain task card for 2-D -> 3-D lifting on the 16-joint skeleton."""
+    """The task card (``task_card.json`` fields) for 2-D -> 3-D lifting on the 16-joint skeleton.
+
+    Besides the task format's fields it keeps ``units`` ("m": labels in metres), ``metric_scale`` (1000)
+    and ``metric_units`` ("mm"): MPJPE / P-MPJPE come out of training in metres; times 1000 gives mm.
+    """
     return {
-        "symmetry": symmetry_entry(resolve_group(group), framework),
+        "name": name,
+        "description": description,
+        "symmetry": symmetry_entry(resolve_group(group), framework, pairs),
         "head": "node_regression",
         "num_labels": 3,
         "problem_type": "regression",
         "loss": "mse",
         "metrics": ["mpjpe", "p_mpjpe"],
-        "description": description,
+        "source": dict(source or {}),
         "units": "m",
         "metric_scale": 1000.0,
         "metric_units": "mm",
-        **(extra or {}),
     }
+
+
+def pose_task(data: datasets.DatasetDict, card: dict[str, Any]) -> Task:
+    """The validated :class:`~asen_fm.tasks.Task` of a builder's (data, card); ``.save(folder)`` writes it."""
+    return Task.from_card(data, card)
 
 
 _FEATURES = datasets.Features(

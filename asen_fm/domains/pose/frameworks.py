@@ -1,71 +1,76 @@
-"""The symmetry each (group, edge framework) cell of Tab. 1 actually has, by brute force.
+"""The symmetry each (group, edge framework) cell of Tab. 1 actually has, computed by the model's own code.
 
-The model sees node colours (G's node orbits) and pair colours (G's orbits on ordered pairs). Under the
-frameworks of the paper:
+A cell is the model's ``symmetries`` entry ``{"group": G, "edges": the 15 bones, "framework": F,
+"pairs": "orbits"}``. :func:`cell_entry` normalises it exactly as ``AsenConfig`` stores it,
+:func:`cell_colouring` is the model's breaking input for it (``asen_fm.orbit_coloring.symmetry_coloring``:
+node colours A^(1), pair colours A^(2), and under ``sparse`` the attention support), and
+:func:`cell_order` is |Aut| of that whole input (``asen_fm.symmetry.breaking.symmetry_order``), the
+symmetry the model really has. There is no second colouring here: the test suite checks these against an
+independent brute force (tests/domains/test_pose_frameworks.py).
 
-- ``full``: every pair carries its G-orbit colour;
-- ``sparse``: only skeleton edges (and the diagonal) carry a colour, all other pairs are "no edge";
-- ``weakly_sparse``: every pair carries its G-orbit colour *and* an edge / no-edge flag.
+Orders for the four skeleton groups, pairs="orbits":
 
-A cell's symmetry is the group of permutations that preserve all of that (node colours, pair colours,
-and the edge set where the framework uses it). :func:`cell_symmetry` finds it by enumerating every
-permutation that preserves the node colours (a product of symmetric groups on G's node orbits; tiny
-for the skeleton groups) and keeping those that preserve the pair structure.
+| group | full | sparse | weakly sparse |
+|---|---|---|---|
+| I | 1 | 1 | 1 |
+| S_2 | 2 | 4 | 2 |
+| S_2^2 | 4 | 4 | 4 |
+| S_2^6 | 64 | 4 | 4 |
 
-Results for the four skeleton groups (tested): ``full`` gives G back (all four are 2-closed);
-``weakly_sparse`` gives G ∩ Aut(skeleton) (S_2^6 shrinks to S_2^2); ``sparse`` does the same except
-that S_2 *grows* to S_2^2: the only pair colours tying the arms' swap to the legs' swap are on
-non-edges (e.g. RHip-RShoulder vs RHip-LShoulder), which the sparse framework hides. So the sparse
-S_2 and S_2^2 cells have the same symmetry.
+``full`` keeps G (all four are 2-closed). ``weakly_sparse`` keeps G ∩ Aut(skeleton): S_2^6 shrinks to
+S_2^2. ``sparse`` does the same, except that S_2 *grows* to S_2^2: the only pair colours tying the arms'
+swap to the legs' swap lie on non-edges (e.g. RHip-RShoulder vs RHip-LShoulder), which sparse attention
+never sees.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Sequence
-from math import factorial, prod
+from typing import Any
 
 import numpy as np
 
-from asen_fm.domains.pose.card import FRAMEWORKS
-from asen_fm.domains.pose.skeleton import EDGES, adjacency
-from asen_fm.symmetry import PermGroup, node_orbits, pair_orbits
+from asen_fm.configuration_asen import normalize_symmetry
+from asen_fm.domains.pose.card import FRAMEWORKS, PAIR_MODES, resolve_group
+from asen_fm.domains.pose.skeleton import EDGES
+from asen_fm.orbit_coloring import symmetry_coloring
+from asen_fm.symmetry import PermGroup
+from asen_fm.symmetry.breaking import symmetry_order
 
-__all__ = ["cell_symmetry", "framework_colouring"]
+__all__ = ["cell_colouring", "cell_entry", "cell_order"]
 
 
-def framework_colouring(
-    group: PermGroup, framework: str, edges: Iterable[Sequence[int]] = EDGES
-) -> np.ndarray:
-    """int64 [n, n] pair colours the model sees under ``framework`` (-1 = no edge, for ``sparse``)."""
+def cell_entry(
+    group: str | PermGroup | None,
+    framework: str,
+    *,
+    pairs: str | None = "orbits",
+    edges: Iterable[Sequence[int]] = EDGES,
+) -> dict[str, Any]:
+    """The stored ``config.symmetries`` entry of a Tab. 1 cell (``AsenConfig``'s own normalisation)."""
     if framework not in FRAMEWORKS:
         raise ValueError(f"framework must be one of {', '.join(FRAMEWORKS)}, got {framework!r}")
-    colours = pair_orbits(group).astype(np.int64)
-    if framework == "full":
-        return colours
-    support = adjacency(edges, group.n) | np.eye(group.n, dtype=bool)
-    if framework == "sparse":
-        return np.where(support, colours, -1)
-    return colours * 2 + support  # weakly sparse: orbit colour and edge flag together
+    if pairs is not None and pairs not in PAIR_MODES:
+        raise ValueError(f"pairs must be one of {', '.join(PAIR_MODES)} or None, got {pairs!r}")
+    value: dict[str, Any] = {
+        "group": resolve_group(group),
+        "edges": [[int(i), int(j)] for i, j in edges],
+        "framework": framework,
+    }
+    if pairs is not None:
+        value["pairs"] = pairs
+    entry, _ = normalize_symmetry(value, "pose")
+    return entry
 
 
-def cell_symmetry(
-    group: PermGroup, framework: str, edges: Iterable[Sequence[int]] = EDGES, limit: int = 200_000
-) -> PermGroup:
-    """The permutations preserving node colours and ``framework_colouring`` (see the module docstring)."""
-    edges = [tuple(e) for e in edges]
-    colours = framework_colouring(group, framework, edges)
-    orbits = node_orbits(group)
-    classes = [np.flatnonzero(orbits == k) for k in range(int(orbits.max()) + 1)]
-    candidates = prod(factorial(len(c)) for c in classes)
-    if candidates > limit:
-        raise ValueError(f"{candidates} node-colour-preserving permutations exceed limit={limit}")
-    kept = []
-    for images in itertools.product(*(itertools.permutations(c.tolist()) for c in classes)):
-        g = np.empty(group.n, dtype=np.int64)
-        for c, image in zip(classes, images, strict=True):
-            g[c] = image
-        inv = np.argsort(g)
-        if np.array_equal(colours[np.ix_(inv, inv)], colours):
-            kept.append(g)
-    return PermGroup(group.n, kept)
+def cell_colouring(
+    group: str | PermGroup | None, framework: str, **kwargs: Any
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(node colours [16], pair colours [16, 16] or None, attention support [16, 16] or None): the model's
+    symmetry-breaking input for the cell (``symmetry_coloring``)."""
+    return symmetry_coloring(cell_entry(group, framework, **kwargs))
+
+
+def cell_order(group: str | PermGroup | None, framework: str, **kwargs: Any) -> int:
+    """|Aut| of the cell's whole breaking input (``symmetry_order``): the order of the symmetry it has."""
+    return symmetry_order(cell_entry(group, framework, **kwargs))

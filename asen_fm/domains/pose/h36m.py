@@ -120,8 +120,11 @@ def build_h36m(
     test_subjects: Sequence[str] = TEST_SUBJECTS,
     group: str | PermGroup | None = None,
     framework: str = "full",
+    pairs: str | None = "orbits",
 ) -> tuple[datasets.DatasetDict, dict[str, Any]]:
-    """VideoPose3D's two Human3.6M files in ``source`` -> (DatasetDict train/validation/test, card)."""
+    """VideoPose3D's two Human3.6M files in ``source`` -> (DatasetDict train/validation/test, card).
+
+    ``pose_task(*build_h36m(...)).save(folder)`` (or ``asen data build h36m``) writes the task folder."""
     if not isinstance(frame_stride, int) or frame_stride < 1:
         raise ValueError(f"frame_stride must be a positive int, got {frame_stride!r}")
     if not 0 <= validation_fraction < 1:
@@ -170,5 +173,14 @@ def build_h36m(
         f"-> camera-frame 3-D joints relative to the hip (metres); train {' '.join(train_subjects)}, "
         f"test {' '.join(test_subjects)}; every {frame_stride} frame(s)."
     )
-    extra = {"source": "h36m", "frame_stride": frame_stride, "validation_fraction": validation_fraction}
-    return datasets.DatasetDict(splits), pose_card(group, framework, description, extra)
+    provenance = {
+        "builder": "h36m",
+        "dataset": "Human3.6M (VideoPose3D ground truth)",
+        "files": [FILE_3D, FILE_2D],
+        "frame_stride": frame_stride,
+        "validation_fraction": validation_fraction,
+        "train_subjects": list(train_subjects),
+        "test_subjects": list(test_subjects),
+    }
+    card = pose_card(group, framework, description, provenance, name="pose", pairs=pairs)
+    return datasets.DatasetDict(splits), card

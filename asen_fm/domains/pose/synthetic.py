@@ -282,13 +282,15 @@ def build_synthetic_pose(
     group: str | PermGroup | None = None,
     framework: str = "full",
     noise_px: float = 2.0,
+    pairs: str | None = "orbits",
 ) -> tuple[datasets.DatasetDict, dict[str, Any]]:
     """(DatasetDict train/validation/test, card) of synthetic 2-D -> 3-D lifting examples.
 
     Train and validation come from subjects S1 S5 S6 S7 S8, test from S9 S11 (each subject its own body);
     ``validation_size`` defaults to 10 % of ``train_size``. ``group`` names the card's skeleton group
     (``trivial``, ``skeleton16_flip``, ``skeleton16_limbs``, ``skeleton16_pairs`` or a PermGroup) and
-    ``framework`` its edge framework; the data do not depend on either.
+    ``framework`` its edge framework; the data do not depend on either. ``pairs`` is the card's pair-table
+    choice ("orbits": G's pair orbits in every cell, as in the paper; None: the model's default).
     """
     validation_size = max(1, train_size // 10) if validation_size is None else validation_size
     for name, value in (
@@ -327,5 +329,14 @@ def build_synthetic_pose(
         "-> camera-frame 3-D joints relative to the hip (metres); pose families, random cameras with "
         "Human3.6M intrinsics, 2-D noise; train S1 S5 S6 S7 S8, test S9 S11."
     )
-    extra = {"synthetic": True, "seed": int(seed), "noise_px": float(noise_px)}
-    return datasets.DatasetDict(splits), pose_card(group, framework, description, extra)
+    source = {
+        "builder": "pose-synthetic",
+        "synthetic": True,
+        "seed": int(seed),
+        "noise_px": float(noise_px),
+        "train_size": train_size,
+        "validation_size": validation_size,
+        "test_size": test_size,
+    }
+    card = pose_card(group, framework, description, source, name="pose", pairs=pairs)
+    return datasets.DatasetDict(splits), card
