@@ -99,7 +99,8 @@ def check_symmetry(symmetry: Any) -> int:
         unknown = sorted(set(symmetry) - {"group", "edges", "framework", "directed", "pairs"})
         if unknown:
             raise TaskError(
-                f"symmetry entry has unknown key(s) {unknown}; allowed: group, edges, framework, directed, pairs"
+                f"symmetry entry has unknown key(s) {unknown}; "
+                "allowed: group, edges, framework, directed, pairs"
             )
         if symmetry.get("pairs", "orbits") not in ("orbits", "none"):
             raise TaskError(f"symmetry 'pairs' must be 'orbits' or 'none', got {symmetry['pairs']!r}")
