@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from asen_fm.domains.traffic import commands as traffic
 from asen_fm.tasks import TASKS, Task, load_task, task_group
 from asen_fm.tasks.dataset import task_rng
 
@@ -51,6 +52,7 @@ def register(subparsers: Any) -> None:
     build.add_argument(
         "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
     )
+    traffic.add_build_arguments(build)  # metr-la, pems-bay, traffic-synthetic
     build.set_defaults(func=run_build)
 
     show = commands.add_parser("show", help="print a few examples, the group and its orbit counts")
@@ -64,6 +66,8 @@ def register(subparsers: Any) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     """Generate the task and write it to ``args.out``."""
+    if args.task in traffic.TRAFFIC_TASKS:
+        return traffic.run_build(args)
     try:
         task = load_task(
             args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
