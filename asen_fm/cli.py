@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 
 # Each module in asen_fm.commands exposes ``register(subparsers)``; the parser it adds sets ``func``.
 COMMANDS = ("orbits", "data", "demo")
@@ -25,7 +26,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SystemExit as exit_:  # a command refusing its input: one line on stderr, exit status 2
+        if isinstance(exit_.code, str):
+            print(exit_.code, file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ EXPERIMENTS: dict[str, str] = {
     "c4_overconstrained": "Over-constrained symmetry (App. C.4)",
     "fig4_discovery": "Symmetry discovery (Fig. 4)",
     "tab1_pose": "Tab. 1: pose lifting, symmetry groups x edge frameworks (issue 17)",
+    "tab2_traffic": "Traffic forecasting with cluster symmetries (Tab. 2)",
 }
 HEADER = """# Results
 

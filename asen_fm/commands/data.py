@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from asen_fm.domains.pose import cli as pose_cli
+from asen_fm.domains.traffic import commands as traffic
 from asen_fm.tasks import TASKS, Task, load_task, task_group
 from asen_fm.tasks.dataset import task_rng
 
@@ -52,7 +53,23 @@ def register(subparsers: Any) -> None:
     build.add_argument(
         "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
     )
+    domains = build.add_argument_group("domain tasks (pose, traffic, images)")
+    domains.add_argument(
+        "--source", default=None, help="folder of the real data files (h36m, metr-la, pems-bay)"
+    )
+    domains.add_argument(
+        "--framework",
+        default=None,
+        help="edge framework of the graph: full (default) | sparse | weakly_sparse",
+    )
+    domains.add_argument(
+        "--pairs",
+        default=None,
+        help="orbits (pair-orbit table) | none (node-only breaking) | auto (the model's default); "
+        "default: orbits for pose (the paper's A^(2) in every cell), auto for traffic",
+    )
     pose_cli.add_arguments(build)  # pose-synthetic / h36m
+    traffic.add_build_arguments(build)  # metr-la, pems-bay, traffic-synthetic
     build.set_defaults(func=run_build)
 
     show = commands.add_parser("show", help="print a few examples, the group and its orbit counts")
@@ -68,6 +85,11 @@ def run_build(args: argparse.Namespace) -> int:
     """Generate the task and write it to ``args.out``."""
     if args.task in pose_cli.BUILDERS:
         return pose_cli.run(args)
+    if args.task in traffic.TRAFFIC_TASKS:
+        return traffic.run_build(args)
+    for flag in ("source", "framework", "pairs", "frame_stride", "train_size", "test_size", "noise_px"):
+        if getattr(args, flag, None) is not None:
+            raise SystemExit(f"asen data build: --{flag} applies to the domain tasks, not {args.task}")
     try:
         task = load_task(
             args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from asen_fm.tasks import TASKS, Task, TaskError, load_task
-from asen_fm.tasks.task import SPLITS
+from asen_fm.tasks.task import SPLITS, column_array
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
@@ -84,7 +84,9 @@ class TaskData:
 
 
 def _column(split: Any, key: str, dtype: torch.dtype) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(split.with_format("numpy")[key]), dtype=dtype)
+    values = split.with_format("numpy")[key]
+    fast = column_array(values)  # equal-shape nested lists straight from Arrow
+    return torch.as_tensor(fast if fast is not None else np.asarray(values), dtype=dtype)
 
 
 def _flatten_nodes(values: torch.Tensor, key: str, task: Task) -> torch.Tensor:

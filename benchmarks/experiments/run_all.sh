@@ -29,6 +29,7 @@ run_one() {
 export -f run_one
 status=0
 printf '%s\n' tab5_invariant fig3_equivariance tab1_pose fig6_transfer c4_overconstrained fig5_multitask fig4_discovery \
+    tab2_traffic \
     | xargs -P "${jobs}" -I{} bash -c 'run_one {}' || status=1
 python benchmarks/build_results.py
 echo "$(date -u +%H:%M:%S) all done"

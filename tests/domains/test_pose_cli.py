@@ -75,7 +75,7 @@ def test_trivial_full_card_keeps_the_pair_table_unless_asked(tmp_path: Path) -> 
         "--test_size",
         "8",
     ]
-    assert main(argv + ["--pairs", "default"]) == 0
+    assert main(argv + ["--pairs", "auto"]) == 0
     card = Task.load(tmp_path / "b").symmetry
     assert "pairs" not in card
     assert normalize_symmetry(card, "pose")[0]["pairs"] == "none"  # the model's default for trivial(16)
@@ -109,7 +109,7 @@ def test_h36m_on_tiny_videopose3d_files(tmp_path: Path, layout: tuple[int, int])
         (["pose-synthetic", "--param", "k=1"], "--param does not apply"),
         (["pose-synthetic", "--train_size", "0"], "train_size must be a positive int"),
         (["pose-synthetic", "--framework", "dense"], "framework must be one of"),
-        (["pose-synthetic", "--pairs", "all"], "--pairs must be orbits or default"),
+        (["pose-synthetic", "--pairs", "all"], "--pairs must be orbits, none or auto"),
         (["pose-synthetic", "--group", "cyclic(5)"], "acts on 5 points, the skeleton has 16"),
         (["h36m"], "h36m needs --source DIR"),
         (["h36m", "--source", "/nonexistent"], "does not exist"),

@@ -140,7 +140,7 @@ def test_pems_bay_layout_and_stride(tmp_path: Path) -> None:
     _write_dcrnn_folder(tmp_path, h5_name="pems-bay.h5", key="speed")
     (tmp_path / "adj_mx.pkl").rename(tmp_path / "adj_mx_bay.pkl")
     ds, card = build_metr_la(tmp_path, stride=2, max_examples=60)
-    assert sum(len(v) for v in ds.values()) == 60 and card["source"] == "pems-bay.h5"
+    assert sum(len(v) for v in ds.values()) == 60 and card["source_file"] == "pems-bay.h5"
     assert ds["train"]["time_index"][:3] == [2, 4, 6]
 
 

@@ -40,7 +40,6 @@ _GENERIC_FLAGS: dict[str, Any] = {"n": None, "size": None, "param": []}
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The pose builders' flags, as an argument group of ``asen data build``."""
     pose = parser.add_argument_group("pose builders (task pose-synthetic or h36m)")
-    pose.add_argument("--source", default=None, help="h36m: folder holding VideoPose3D's two .npz files")
     pose.add_argument(
         "--frame_stride", "--frame-stride", type=int, default=None, help="h36m: keep every k-th frame (1)"
     )
@@ -55,10 +54,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pose.add_argument(
         "--noise_px", "--noise-px", type=float, default=None, help="pose-synthetic: 2-D noise std, pixels (2)"
     )
-    pose.add_argument(
-        "--framework", default=None, help="edge framework: full (default) | sparse | weakly_sparse"
-    )
-    pose.add_argument("--pairs", default=None, help="orbits (default: A^(2) in every cell) | default")
 
 
 def _fail(message: str) -> int:
@@ -81,9 +76,9 @@ def run(args: argparse.Namespace) -> int:
     from asen_fm.domains.pose.card import pose_task
 
     _check_flags(args)
-    pairs = {None: "orbits", "orbits": "orbits", "default": None}.get(args.pairs, "bad")
+    pairs = {None: "orbits", "orbits": "orbits", "none": "none", "auto": None}.get(args.pairs, "bad")
     if pairs == "bad":
-        _fail(f"--pairs must be orbits or default, got {args.pairs!r}")
+        _fail(f"--pairs must be orbits, none or auto, got {args.pairs!r}")
     common = {"group": args.group, "framework": args.framework or "full", "pairs": pairs}
     try:
         from asen_fm.domains.pose.card import resolve_group, symmetry_entry

@@ -163,7 +163,7 @@ def build_metr_la(
     order = [position[sid] for sid in pickle_order]
     ordered_ids = list(pickle_order)
     speeds = speeds[:, order]
-    extra_card: dict[str, Any] = {"sensor_ids": ordered_ids, "source": files.speeds.name}
+    extra_card: dict[str, Any] = {"sensor_ids": ordered_ids, "source_file": files.speeds.name}
     if files.locations is not None:
         coords = read_locations(files.locations, ordered_ids)
         extra_card["coordinates"] = [[float(a), float(b)] for a, b in coords]
