@@ -8,11 +8,13 @@ default all), ``features`` (1: add the ``node_features`` column, the default; 0:
 pathfinder ``resolution`` (16, 32, 64 or 128; default 32), ``dashes`` (path length in dashes: 6, 9 or 14,
 the levels baseline / contour_length_9 / contour_length_14; default 6), ``levels`` (token vocabulary;
 default 16), ``features``. ``--size`` is pathfinder's example count, split 80 / 10 / 10 (default 10000);
-digits has a fixed size. ``--group`` replaces the card's symmetry (a spec, e.g. ``"grid(8, 8, d4)"``).
+digits has a fixed size. ``--group`` replaces the card's symmetry: a spec (``"grid(8, 8, d4)"``) or a
+symmetry entry as JSON (``'{"group": "trivial(64)", "positions": [8, 8]}'``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -80,4 +82,6 @@ def build_image_task(
 ) -> Task:
     """The task ``name`` (digits | pathfinder) with these parameters, its group replaced by ``group``."""
     task = IMAGE_BUILDERS[name](dict(params), int(seed), size)
+    if isinstance(group, str) and group.lstrip().startswith("{"):  # an entry with options, as JSON text
+        group = json.loads(group)
     return task if group is None else task.with_group(group)
