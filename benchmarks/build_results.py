@@ -28,6 +28,7 @@ EXPERIMENTS: dict[str, str] = {
     "fig6_transfer": "Transfer learning (Fig. 6, Fig. 7, App. C.3)",
     "c4_overconstrained": "Over-constrained symmetry (App. C.4)",
     "fig4_discovery": "Symmetry discovery (Fig. 4)",
+    "images": "Images as node sets: digits and Pathfinder (issue 13)",
 }
 HEADER = """# Results
 

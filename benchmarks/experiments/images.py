@@ -21,11 +21,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from expkit.plots import sweep_panels
+from expkit.plots import curve_panels, sweep_panels
 from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import Experiment, parse_experiment
-from expkit.stats import final_metric, format_cell, summarize
+from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
 from tqdm.auto import tqdm
 
 NAME = "images"
@@ -223,7 +223,9 @@ def main(argv: list[str] | None = None) -> None:
         tables_digits, plot = digits_report(exp, records, data, findings)
         tables.append(tables_digits)
         plots.append(plot)
-    tables.append(pathfinder_report(exp, records, data, findings))
+    table, plot = pathfinder_report(exp, records, data, findings)
+    tables.append(table)
+    plots.append(plot)
     data["gpu_command"] = GPU_COMMAND
     path = write_results(
         exp,
@@ -295,7 +297,9 @@ def digits_report(
     return digits, plot
 
 
-def pathfinder_report(exp: Experiment, records: dict, data: dict[str, Any], findings: list[str]) -> Table:
+def pathfinder_report(
+    exp: Experiment, records: dict, data: dict[str, Any], findings: list[str]
+) -> tuple[Table, Path]:
     """The Pathfinder table (paper summary's Pathfinder-64 beside); fills ``data`` and ``findings``."""
     s = exp.settings
     p = s["pathfinder"]
@@ -337,7 +341,27 @@ def pathfinder_report(exp: Experiment, records: dict, data: dict[str, Any], find
             f"Pathfinder {res}x{res}: best {LABELS[ranked[0]]} {top['mean']:.3f} ± {top['std']:.3f}, worst "
             f"{LABELS[ranked[-1]]} {low['mean']:.3f} ± {low['std']:.3f} (chance 0.5)"
         )
-    return pathfinder
+    curves = {
+        f"Pathfinder {res}x{res}": {
+            LABELS[group]: mean_curve(
+                [
+                    metric_curve(
+                        records["pathfinder", int(res), group, seed].payload, "pathfinder", "accuracy"
+                    )
+                    for seed in cell["seeds"]
+                ]
+            )
+            for group in p["groups"]
+        }
+        for res, cell in p["resolutions"].items()
+    }
+    plot = curve_panels(
+        curves,
+        exp.results_dir / "pathfinder_accuracy.png",
+        ylabel="validation accuracy",
+        title="chance = 0.5",
+    )
+    return pathfinder, plot
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ def test_pathfinder_folder_builds_and_loads_with_an_entry_group(tmp_path):
         (["digits", "--n", "3"], "--n is not accepted"),
         (["digits", "--param", "foo=1"], "unknown: foo"),
         (["pathfinder", "--param", "dashes=7"], "dashes must be one of 6, 9, 14"),
-        (["pathfinder", "--param", "resolution=16", "--param", "dashes=14", "--size", "9"], "too long for 16 x 16"),
+        (
+            ["pathfinder", "--param", "resolution=16", "--param", "dashes=14", "--size", "9"],
+            "too long for 16 x 16",
+        ),
         (["pathfinder", "--param", "resolution=16", "--size", "9", "--group", "cyclic(5)"], "acts on 5"),
     ],
 )
