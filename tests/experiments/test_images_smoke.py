@@ -35,13 +35,3 @@ def test_images_smoke(smoke_dirs):
         (runs / "smoke" / "images" / "data" / "pathfinder16-s0-patch3" / "task_card.json").read_text()
     )
     assert card["symmetry"]["pairs"] == "none"
-
-
-def test_images_pathfinder64_smoke(smoke_dirs):
-    import images
-
-    runs, results = smoke_dirs
-    images.main(["--smoke", "--pathfinder64", "--runs_dir", str(runs), "--results_dir", str(results)])
-    result = json.loads((results / "images" / "smoke" / "pathfinder64" / "results.json").read_text())
-    assert result["command"].endswith("--pathfinder64") and len(result["tables"]) == 1
-    assert result["tables"][0]["columns"][1] == "64x64" and result["run_count"] == 1
