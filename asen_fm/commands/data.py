@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
+from asen_fm.domains.images.build import IMAGE_BUILDERS, build_image_task
 from asen_fm.domains.pose import cli as pose_cli
 from asen_fm.domains.traffic import commands as traffic
 from asen_fm.tasks import TASKS, Task, load_task, task_group
@@ -89,7 +91,11 @@ def run_build(args: argparse.Namespace) -> int:
         return traffic.run_build(args)
     for flag in ("source", "framework", "pairs", "frame_stride", "train_size", "test_size", "noise_px"):
         if getattr(args, flag, None) is not None:
-            raise SystemExit(f"asen data build: --{flag} applies to the domain tasks, not {args.task}")
+            raise SystemExit(
+                f"asen data build: --{flag} applies to the pose and traffic tasks, not {args.task}"
+            )
+    if args.task in IMAGE_BUILDERS:  # asen_fm.domains.images.build: digits, pathfinder
+        return run_domain_build(args, build_image_task)
     try:
         task = load_task(
             args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
@@ -97,6 +103,21 @@ def run_build(args: argparse.Namespace) -> int:
         task.save(args.out)
     except (KeyError, ValueError) as err:
         raise SystemExit(f"asen data build: {err.args[0] if err.args else err}") from None
+    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
+    print(f"wrote {args.task} ({counts}) to {args.out}")
+    return 0
+
+
+def run_domain_build(args: argparse.Namespace, builder: Any) -> int:
+    """A domain task via ``builder(name, params, seed, size, group)``; a bad flag: one line, exit 2."""
+    try:
+        if args.n is not None:
+            raise ValueError(f"{args.task} has a fixed n; --n is not accepted")
+        task = builder(args.task, dict(args.param), args.seed, args.size, args.group)
+        task.save(args.out)
+    except (KeyError, ValueError) as err:
+        print(f"asen data build: {err.args[0] if err.args else err}", file=sys.stderr)
+        return 2
     counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
     print(f"wrote {args.task} ({counts}) to {args.out}")
     return 0

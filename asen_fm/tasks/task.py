@@ -49,6 +49,7 @@ from typing import Any
 import datasets
 import numpy as np
 
+from asen_fm.configuration_asen import ENTRY_KEYS
 from asen_fm.metrics import METRICS
 from asen_fm.symmetry import PermGroup
 
@@ -97,11 +98,10 @@ def with_group(symmetry: str | Mapping[str, Any], group: str | Mapping[str, Any]
 def check_symmetry(symmetry: Any) -> int:
     """Validate a ``symmetries`` entry (group parses; edges in range; known framework); return its degree."""
     if isinstance(symmetry, Mapping) and "group" in symmetry:
-        unknown = sorted(set(symmetry) - {"group", "edges", "framework", "directed", "pairs"})
+        unknown = sorted(set(symmetry) - {"group", *ENTRY_KEYS})  # the model checks the pair options
         if unknown:
             raise TaskError(
-                f"symmetry entry has unknown key(s) {unknown}; "
-                "allowed: group, edges, framework, directed, pairs"
+                f"symmetry entry has unknown key(s) {unknown}; allowed: group, {', '.join(ENTRY_KEYS)}"
             )
         if symmetry.get("pairs", "orbits") not in ("orbits", "none"):
             raise TaskError(f"symmetry 'pairs' must be 'orbits' or 'none', got {symmetry['pairs']!r}")

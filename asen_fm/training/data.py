@@ -95,7 +95,7 @@ def _flatten_nodes(values: torch.Tensor, key: str, task: Task) -> torch.Tensor:
     if key in ("labels", "label_mask") and task.head == "sequence":
         return values
     per_row = values[0].numel()
-    if per_row == n:  # ids, token labels, scalar node targets
+    if per_row == n and key != "node_features":  # ids, token labels, scalar node targets (features: [n, 1])
         return values.reshape(rows, n)
     return values.reshape(rows, n, per_row // n)  # features [n, d], vector node targets [n, k]
 

@@ -66,7 +66,7 @@ def image_card(
         "head": "sequence",
         "num_labels": int(num_labels),
         "problem_type": "single_label_classification",
-        "loss": None,
+        "loss": "ce",
         "metrics": ["accuracy"],
         "description": description,
         "image_shape": [int(h), int(w)],

@@ -1,0 +1,37 @@
+"""benchmarks/experiments/images.py: the symmetry entries it trains with, and its --smoke run end to end."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_smoke import run_smoke
+
+
+def test_symmetry_entries_per_group():
+    from images import symmetry_entry
+
+    assert symmetry_entry("pos1d", 8, 8) == {"group": "trivial(64)", "pairs": "none"}
+    assert symmetry_entry("pos2d", 16, 16) == {"group": "trivial(256)", "positions": [16, 16]}
+    assert symmetry_entry("d4", 8, 8) == "grid(8, 8, d4)" and symmetry_entry("sym", 8, 8) == "symmetric(64)"
+    assert symmetry_entry("patch2", 16, 16) == {"group": "grid(16, 16, patch, 2)", "pairs": "none"}
+    ragged = symmetry_entry("patch3", 16, 16)  # 3 does not divide 16: the domain's ragged group
+    assert ragged["pairs"] == "none" and ragged["group"]["n"] == 256 and "spec" not in ragged["group"]
+    with pytest.raises(ValueError, match="unknown group"):
+        symmetry_entry("hexagonal", 8, 8)
+
+
+def test_images_smoke(smoke_dirs):
+    result = run_smoke("images", smoke_dirs)
+    digits, pathfinder = result["tables"]
+    assert [row[0] for row in digits["rows"]] == ["2-D positions (row + column)", "patch-local 2x2"]
+    assert [row[0] for row in pathfinder["rows"]] == ["patch-local 3x3 (ragged border)"]
+    assert pathfinder["rows"][0][-1].startswith("0.827")  # the paper summary's number beside
+    assert set(result["data"]) >= {"digits/100/pos2d", "digits/100/patch2", "pathfinder/16/patch3"}
+    assert all(0 <= result["data"][k]["mean"] <= 1 for k in ("digits/100/pos2d", "pathfinder/16/patch3"))
+    assert all(int(row[-2]) > 0 for row in digits["rows"])  # parameter counts
+    runs, _ = smoke_dirs
+    card = json.loads(
+        (runs / "smoke" / "images" / "data" / "pathfinder16-s0-patch3" / "task_card.json").read_text()
+    )
+    assert card["symmetry"]["pairs"] == "none"
