@@ -215,7 +215,7 @@ def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
         from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size
     except ImportError:
         return False
-    return pair_table_size(entry) > entry["n"] and node_only_is_exact(entry)
+    return node_only_is_exact(entry) and pair_table_size(entry) > entry["n"]  # cheap test first
 
 
 def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:

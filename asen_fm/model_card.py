@@ -10,7 +10,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from asen_fm.symmetry.cache import cached_two_closure
+from asen_fm.configuration_asen import format_order
+from asen_fm.symmetry import node_orbits
+from asen_fm.symmetry.cache import cached_group, cached_order, cached_two_closure, canonical_json
 
 
 def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
@@ -26,6 +28,17 @@ def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int
     )
 
 
+def _node_only_row(entry: dict[str, Any], group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
+    """The same row for node-only breaking: pair orbits 0, and the node coloring's automorphism group (the
+    product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2)."""
+    from asen_fm.symmetry.breaking import symmetry_order
+
+    key = group_json.get("spec") or group_json  # a stored spec agrees with the generators (checked on load)
+    group = cached_group(canonical_json(key))
+    nodes = int(node_orbits(group).max()) + 1
+    return str(group), group.n, cached_order(key), nodes, 0, symmetry_order(entry)
+
+
 def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     """One dict per symmetry of ``config``: name, spec, n, order, orbit counts, closure order, 2-closed."""
     from asen_fm.symmetry.breaking import symmetry_order
@@ -33,7 +46,10 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     rows = []
     for name, entry in config.symmetries.items():
         group_json = {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
-        spec, n, order, nodes, pairs, closure = _group_row(group_json)
+        if entry.get("pairs") == "none":  # node-only: no pair table, and no 2-closure to compute
+            spec, n, order, nodes, pairs, closure = _node_only_row(entry, group_json)
+        else:
+            spec, n, order, nodes, pairs, closure = _group_row(group_json)
         framework = entry.get("framework", "full")
         rows.append(
             {
@@ -80,12 +96,14 @@ def model_card_text(config: Any) -> str:
         "| edges | order of the symmetry |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for row in symmetry_rows(config):
-        closed = "yes" if row["two_closed"] else f"no ({row['closure_order']})"
+    for row, entry in zip(symmetry_rows(config), config.symmetries.values(), strict=True):
+        closed = "yes" if row["two_closed"] else f"no ({format_order(row['closure_order'])})"
+        if entry.get("pairs") == "none":
+            closed = "- (node-only breaking)"
         lines.append(
-            f"| {row['name']} | `{row['spec']}` | {row['n']} | {row['order']} | {row['node_orbits']} | "
-            f"{row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | "
-            f"{row['symmetry_order']} |"
+            f"| {row['name']} | `{row['spec']}` | {row['n']} | {format_order(row['order'])} | "
+            f"{row['node_orbits']} | {row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | "
+            f"{format_order(row['symmetry_order'])} |"
         )
     lines += [
         "",

@@ -6,7 +6,7 @@ Every builder checks its arguments and raises ValueError naming the bad one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from math import factorial
+from math import factorial, prod
 from typing import Any
 
 import numpy as np
@@ -112,7 +112,9 @@ def grid_generators(h: int, w: int, kind: str, patch: int | None) -> Gens:
     """Groups on an h x w grid, node r * w + c (row-major).
 
     torus: translations (r, c) -> (r + 1, c) and (r, c + 1) mod (h, w); d4: the square's rotation by 90
-    degrees and its left-right flip (h == w); patch: S_{p*p} inside each p x p patch.
+    degrees and its left-right flip (h == w); patch: S_{p*p} inside each p x p patch, where p need not
+    divide the sides: rows and columns are cut into runs of p from the top left, the last run shorter
+    (a 32 x 32 grid with p = 3 has 10 x 10 full patches, and 3 x 2, 2 x 3 and 2 x 2 blocks at the border).
     """
     rows, cols = np.divmod(np.arange(h * w, dtype=np.int64), w)
     if kind not in GRID_KINDS:
@@ -128,24 +130,27 @@ def grid_generators(h: int, w: int, kind: str, patch: int | None) -> Gens:
     else:
         if patch is None:
             raise ValueError("grid kind 'patch' needs a patch size p, e.g. grid(8, 8, patch, 2)")
-        p = check_degree(patch, what="patch size")
-        if h % p or w % p:
-            raise ValueError(f"patch size {p} must divide both grid sides {h} and {w}")
         gens = []
-        if p > 1:
-            # S_{p*p} on each patch: a transposition and a full cycle through the patch's cells.
-            for r0 in range(0, h, p):
-                for c0 in range(0, w, p):
-                    cells = ((r0 + np.arange(p))[:, None] * w + (c0 + np.arange(p))[None, :]).ravel()
-                    gens += [_cycle_on(cells[:2], h * w)] + ([_cycle_on(cells, h * w)] if p * p > 2 else [])
+        for cells in patch_blocks(h, w, check_degree(patch, what="patch size")):
+            # S_(block) on each block: a transposition and a full cycle through the block's cells.
+            if len(cells) > 1:
+                gens += [_cycle_on(cells[:2], h * w)] + ([_cycle_on(cells, h * w)] if len(cells) > 2 else [])
     return [g for g in gens if not np.array_equal(g, np.arange(h * w))]
 
 
+def patch_blocks(h: int, w: int, p: int) -> list[np.ndarray]:
+    """The patches of grid(h, w, patch, p): node ids of each block, blocks row-major, ragged at the border."""
+
+    def runs(side: int) -> list[np.ndarray]:
+        return [np.arange(start, min(start + p, side)) for start in range(0, side, p)]
+
+    return [(rows[:, None] * w + cols[None, :]).ravel() for rows in runs(h) for cols in runs(w)]
+
+
 def grid_order(h: int, w: int, kind: str, patch: int | None) -> int:
-    """|G| for :func:`grid_generators` (arguments already checked): hw, 8 (or 1) or ((p^2)!)^(hw/p^2)."""
+    """|G| for :func:`grid_generators` (arguments already checked): hw, 8 (or 1) or prod |block|!."""
     if kind == "torus":
         return h * w
     if kind == "d4":
         return 8 if h > 1 else 1
-    p = int(patch)  # type: ignore[arg-type]
-    return factorial(p * p) ** (h * w // (p * p))
+    return prod(factorial(len(cells)) for cells in patch_blocks(h, w, int(patch)))  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import torch
 
 from asen_fm.cli import main as cli
 from asen_fm.domains.images.groups import patch_blocks, ragged_patch_group, ragged_patch_symmetry
+from asen_fm.symmetry import PermGroup
 from asen_fm.tasks import Task
 from asen_fm.training.data import task_tensors
 
@@ -132,7 +133,7 @@ def test_ragged_entry_is_node_only_exact_and_the_model_respects_it():
     from asen_fm.symmetry.breaking import node_only_is_exact
 
     entry = ragged_patch_symmetry(7, 5, 3)
-    assert entry["pairs"] == "none" and node_only_is_exact(entry["group"])
+    assert entry["pairs"] == "none" and node_only_is_exact(PermGroup.parse(entry["group"]).to_json())
     torch.manual_seed(0)
     config = AsenConfig(
         vocab_size=4, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32,

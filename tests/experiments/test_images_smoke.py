@@ -15,8 +15,8 @@ def test_symmetry_entries_per_group():
     assert symmetry_entry("pos2d", 16, 16) == {"group": "trivial(256)", "positions": [16, 16]}
     assert symmetry_entry("d4", 8, 8) == "grid(8, 8, d4)" and symmetry_entry("sym", 8, 8) == "symmetric(64)"
     assert symmetry_entry("patch2", 16, 16) == {"group": "grid(16, 16, patch, 2)", "pairs": "none"}
-    ragged = symmetry_entry("patch3", 16, 16)  # 3 does not divide 16: the domain's ragged group
-    assert ragged["pairs"] == "none" and ragged["group"]["n"] == 256 and "spec" not in ragged["group"]
+    ragged = symmetry_entry("patch3", 16, 16)  # 3 does not divide 16: ragged blocks at the border
+    assert ragged == {"group": "grid(16, 16, patch, 3)", "pairs": "none"}
     with pytest.raises(ValueError, match="unknown group"):
         symmetry_entry("hexagonal", 8, 8)
 

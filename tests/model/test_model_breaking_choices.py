@@ -12,6 +12,7 @@ import torch
 from tiny_models import tiny_config
 
 from asen_fm import AsenForSequenceClassification, AsenForTokenClassification
+from asen_fm.configuration_asen import format_order
 from asen_fm.equivariance import equivariance_error
 from asen_fm.symmetry import PermGroup, node_orbits
 from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size, symmetry_order
@@ -117,3 +118,15 @@ def test_an_o_n2_pair_table_is_announced(caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="transformers"), warnings.catch_warnings():
         AsenForTokenClassification(tiny_config({"small": "trivial(40)"}))
     assert "pair-orbit table" not in caplog.text
+
+
+def test_node_only_cards_skip_the_two_closure_and_ragged_patches_stay_exact(tmp_path) -> None:
+    config = tiny_config({"p": "grid(7, 5, patch, 3)", "pos": {"group": "trivial(35)", "positions": [7, 5]}})
+    assert config.symmetries["p"]["pairs"] == "none" and config.symmetries["pos"]["pairs"] == "none"
+    AsenForSequenceClassification(config).save_pretrained(tmp_path)
+    card = (tmp_path / "README.md").read_text()
+    assert "- (node-only breaking)" in card
+    # rows cut 3 + 3 + 1, columns 3 + 2: blocks of 9, 6, 9, 6, 3 and 2 pixels
+    order = math.factorial(9) ** 2 * math.factorial(6) ** 2 * math.factorial(3) * math.factorial(2)
+    assert PermGroup.parse("grid(7, 5, patch, 3)").order() == order
+    assert f"| p | `grid(7, 5, patch, 3)` | 35 | {format_order(order)} |" in card and "8.192e17" in card

@@ -146,7 +146,7 @@ def test_cycle_notation_round_trip() -> None:
         ("swap_halves(7)", "even n"),
         ("grid(4, 5, d4)", "square grid"),
         ("grid(4, 4, hex)", "unknown grid kind 'hex'"),
-        ("grid(4, 4, patch, 3)", "must divide"),
+        ("grid(4, 4, patch, 0)", "patch size must be >= 1"),
         ("grid(4, 4, patch)", "needs a patch size"),
         ("block_product()", "non-empty"),
         ("block_product(3, 0)", "block size 1 must be >= 1"),

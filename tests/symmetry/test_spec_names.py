@@ -45,3 +45,18 @@ def test_a_degree_glued_to_the_name_gets_the_right_suggestion(capsys) -> None:
     args = type("Args", (), {"spec": "dihedral12", "closure_max_n": 256, "plot": None})()
     assert run(args) == 2
     assert "e.g. dihedral(12)" in capsys.readouterr().err
+
+
+def test_patch_sizes_that_do_not_divide_the_side_leave_ragged_border_blocks() -> None:
+    group = PermGroup.parse("grid(5, 4, patch, 3)")  # row runs 3 + 2, column runs 3 + 1
+    assert group.order() == math.factorial(9) * math.factorial(3) * math.factorial(6) * math.factorial(2)
+    assert group.order() == group.sympy.order()
+    block = np.zeros(20, dtype=int)
+    for index, (r0, c0) in enumerate([(0, 0), (0, 3), (3, 0), (3, 3)]):
+        for r in range(r0, min(r0 + 3, 5)):
+            for c in range(c0, min(c0 + 3, 4)):
+                block[r * 4 + c] = index
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        g = group.random_element(rng)
+        assert np.array_equal(block[g], block)
