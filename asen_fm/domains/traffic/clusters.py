@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from math import factorial, prod
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,6 @@ import numpy as np
 from asen_fm.symmetry import PermGroup
 
 __all__ = [
-    "SPEC_BUILDERS",
     "cluster_group",
     "cluster_sizes",
     "kmeans",
@@ -55,33 +53,9 @@ def cluster_sizes(assignment: Sequence[Any] | np.ndarray) -> list[int]:
 def cluster_group(assignment: Sequence[Any] | np.ndarray) -> PermGroup:
     """S_{C_1} x ... x S_{C_k}: each cluster's nodes permuted freely; order prod |C_k|! (closed form).
 
-    ``str()`` of the result is ``clusters([...])`` once that name is registered in the spec parser;
-    until then it falls back to cycle notation (which parses back to the same group).
+    The spec ``clusters([...])`` (``PermGroup.clusters``), after checking that every label is a scalar.
     """
-    ids = normalize_clusters(assignment)
-    n = len(ids)
-    generators = []
-    for k in range(int(ids.max()) + 1):
-        points = np.flatnonzero(ids == k)
-        if len(points) < 2:
-            continue
-        swap = np.arange(n, dtype=np.int64)
-        swap[points[:2]] = points[1::-1]
-        generators.append(swap)
-        if len(points) > 2:
-            cycle = np.arange(n, dtype=np.int64)
-            cycle[points] = np.roll(points, -1)
-            generators.append(cycle)
-    order = prod(factorial(s) for s in np.bincount(ids).tolist())
-    from asen_fm.symmetry.groups import _spec_builders  # the parser's registry (read only)
-
-    spec = "clusters([" + ", ".join(str(int(i)) for i in ids) + "])"
-    spec_or_none = spec if "clusters" in _spec_builders() else None
-    return PermGroup._named(n, generators, spec_or_none, order)  # type: ignore[arg-type]
-
-
-# What the spec parser needs to register: ``clusters([c_0, c_1, ...])`` -> cluster_group.
-SPEC_BUILDERS = {"clusters": cluster_group}
+    return PermGroup.clusters(normalize_clusters(assignment))
 
 
 def read_clusters(path: str | Path) -> np.ndarray:
