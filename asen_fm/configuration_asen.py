@@ -17,7 +17,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from .orbit_coloring import FRAMEWORKS, parse_edges, parse_group_json
+from .orbit_coloring import FRAMEWORKS, group_part, parse_edges, parse_group_json
 
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 HEAD_KINDS = ("token", "sequence", "node_regression")
@@ -71,11 +71,6 @@ def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
 
 def where(name: str) -> str:
     return f"symmetry {name!r}"
-
-
-def group_part(entry: dict[str, Any]) -> dict[str, Any]:
-    """The JSON group of a symmetry entry, without its graph and breaking options."""
-    return {key: entry[key] for key in ("n", "generators", "spec") if key in entry}
 
 
 def normalize_symmetry(

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from transformers.modeling_outputs import BaseModelOutput, SequenceClassifierOutput
 
+from asen_fm.orbit_coloring import group_part
+
 # Allowed |error| per output dtype, relative to max(1, max |output|).
 TOLERANCES = {torch.float64: 1e-9, torch.float32: 2e-5, torch.float16: 5e-3, torch.bfloat16: 3e-2}
 NODE_INPUTS = ("input_ids", "node_features")
@@ -165,8 +167,7 @@ def _configured_group(model: torch.nn.Module, symmetry: str | None, task: str | 
                 f"pass symmetry=... or group=...: the model has symmetries {sorted(config.symmetries)}"
             )
         symmetry = next(iter(config.symmetries))
-    entry = config.symmetries[symmetry]
-    return {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
+    return group_part(config.symmetries[symmetry])
 
 
 def _outside_element(group: Any, rng: np.random.Generator) -> np.ndarray:

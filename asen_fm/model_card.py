@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from asen_fm.configuration_asen import format_order
+from asen_fm.orbit_coloring import group_part
 from asen_fm.symmetry import node_orbits
 from asen_fm.symmetry.cache import cached_group, cached_order, cached_two_closure, canonical_json
 
@@ -31,9 +32,9 @@ def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int
 def _node_only_row(entry: dict[str, Any], group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
     """The same row for node-only breaking: pair orbits 0, and the node coloring's automorphism group (the
     product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2)."""
-    from asen_fm.symmetry.breaking import symmetry_order
+    from asen_fm.symmetry.breaking import group_key, symmetry_order
 
-    key = group_json.get("spec") or group_json  # a stored spec agrees with the generators (checked on load)
+    key = group_key(group_json)
     group = cached_group(canonical_json(key))
     nodes = int(node_orbits(group).max()) + 1
     return str(group), group.n, cached_order(key), nodes, 0, symmetry_order(entry)
@@ -45,7 +46,7 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
 
     rows = []
     for name, entry in config.symmetries.items():
-        group_json = {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
+        group_json = group_part(entry)
         if entry.get("pairs") == "none":  # node-only: no pair table, and no 2-closure to compute
             spec, n, order, nodes, pairs, closure = _node_only_row(entry, group_json)
         else:

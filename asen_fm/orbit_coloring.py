@@ -28,6 +28,7 @@ __all__ = [
     "coloring_from_json",
     "degree_and_generators",
     "edge_support",
+    "group_part",
     "node_orbits",
     "pair_orbits",
     "parse_edges",
@@ -250,6 +251,11 @@ def _valid_generator_lists(generators: list[Any], n: int) -> list[list[int]] | N
     if not np.array_equal(np.sort(array, axis=1), np.broadcast_to(np.arange(n), array.shape)):
         return None
     return array.astype(np.int64).tolist()
+
+
+def group_part(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON group of a ``config.symmetries`` entry, without its graph and breaking options."""
+    return {key: entry[key] for key in ("n", "generators", "spec") if key in entry}
 
 
 def parse_edges(edges: Any, n: int, directed: bool = False, name: str = "edges") -> list[list[int]]:

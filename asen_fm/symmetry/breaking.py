@@ -14,21 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from asen_fm.orbit_coloring import node_orbits, symmetry_coloring
+from asen_fm.orbit_coloring import group_part, node_orbits, symmetry_coloring
 from asen_fm.symmetry.cache import cached_order, cached_two_closure
 from asen_fm.symmetry.closure import automorphism_group_order
 
-__all__ = ["node_only_is_exact", "pair_table_size", "symmetry_order"]
+__all__ = ["group_key", "node_only_is_exact", "pair_table_size", "symmetry_order"]
 
 
-def _group(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: entry[k] for k in ("n", "generators", "spec") if k in entry}
-
-
-def _group_key(entry: dict[str, Any]) -> str | dict[str, Any]:
-    """The entry's spec when it has one (a stored entry's spec agrees with its generators, checked when it was
-    made or loaded): parsing a spec is far cheaper than thousands of generators of a large grid group."""
-    return entry["spec"] if entry.get("spec") else _group(entry)
+def group_key(entry: dict[str, Any]) -> str | dict[str, Any]:
+    """What to hand the group cache: the entry's spec when it has one (a stored entry's spec agrees with its
+    generators, checked when it was made or loaded; parsing it is far cheaper than thousands of generators
+    of a large grid group), else its JSON group."""
+    return entry["spec"] if entry.get("spec") else group_part(entry)
 
 
 def node_only_is_exact(entry: dict[str, Any]) -> bool:
@@ -40,22 +37,17 @@ def node_only_is_exact(entry: dict[str, Any]) -> bool:
     """
     sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
     product = math.prod(math.factorial(int(size)) for size in sizes)
-    return product == cached_order(_group_key(entry))
+    return product == cached_order(group_key(entry))
 
 
 def pair_table_size(entry: dict[str, Any]) -> int:
     """Rows of the pair-orbit table the entry would carry (its pair colors, or its pair_group's)."""
-    source = entry.get("pair_group", entry)
-    sizes = np.bincount(node_orbits((source["n"], source["generators"])))
-    if "pair_group" not in entry and node_only_is_exact(entry):  # closed form: k(k - 1) + diag + off-diag
-        k = len(sizes)
-        return k * (k - 1) + int(np.sum(np.where(sizes > 1, 2, 1)))
-    _, pairs, _ = symmetry_coloring({**source, "framework": entry.get("framework", "full"), **_graph(entry)})
+    plain = "pair_group" not in entry and entry.get("framework", "full") == "full"
+    if plain and node_only_is_exact(entry):  # closed form: k(k - 1) ordered pairs of orbits + diag + off-diag
+        sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+        return len(sizes) * (len(sizes) - 1) + int(np.sum(np.where(sizes > 1, 2, 1)))
+    _, pairs, _ = symmetry_coloring({key: value for key, value in entry.items() if key != "pairs"})
     return int(pairs.max()) + 1
-
-
-def _graph(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: entry[k] for k in ("edges", "directed") if k in entry}
 
 
 def symmetry_order(entry: dict[str, Any]) -> int:
@@ -72,7 +64,7 @@ def _order(text: str) -> int:
         sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
         return math.prod(math.factorial(int(size)) for size in sizes)
     if entry.get("framework", "full") == "full" and "pair_group" not in entry:
-        return cached_two_closure(_group_key(entry)).closure_order
+        return cached_two_closure(group_key(entry)).closure_order
     nodes, pair_ids, attend = symmetry_coloring(entry)
     colors = pair_ids.astype(np.int64)
     if attend is not None:
