@@ -199,8 +199,7 @@ class OrbitLayout:
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Stacked (bias [P+2, heads], keys [P+2, d] or None, values) of ``layer``, FILL and MASK last."""
         parts = [e.tables(layer) for e in self.embedders if e.pair_ids is not None]
-        heads = next(e for e in self.embedders if e.pair_ids is not None).pair_bias.shape[-1]
-        bias = torch.cat([p[0] for p in parts]).to(dtype).reshape(-1, heads)
+        bias = torch.cat([p[0] for p in parts]).to(dtype)
         extra = bias.new_zeros(2, bias.shape[1])
         extra[1] = torch.finfo(dtype).min
         bias = torch.cat([bias, extra])
