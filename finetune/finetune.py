@@ -137,6 +137,7 @@ def prepare(argv: list[str] | None) -> tuple[FinetuneConfig, str, str | None, Ta
     (name, task), *_ = resolve_tasks(
         cfg.task, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed,
         groups=cfg.group, train_size=cfg.train_size or None,
+        ids_as_features=cfg.ids_as_features, unit_labels=cfg.unit_labels,
     ).items()  # fmt: skip
     head = cfg.head_name or name
     check_fit(pretrained, task, head)

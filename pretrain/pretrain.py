@@ -152,6 +152,7 @@ def prepare(argv: list[str] | None) -> tuple[PretrainConfig, dict[str, TaskData]
     data = resolve_tasks(
         cfg.tasks, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, groups=cfg.groups,
         train_size=cfg.train_size or None,
+        ids_as_features=cfg.ids_as_features, unit_labels=cfg.unit_labels,
     )  # fmt: skip
     return cfg, data, model_config(cfg, data)
 

@@ -365,6 +365,78 @@ class Task:
         task.validate()
         return task
 
+    def with_train_rows(self, count: int, name: str | None = None) -> Task:
+        """The first ``count`` training rows kept; validation and test whole (the low-data regimes).
+
+        For i.i.d. rows the first rows are a uniform subset. ``name`` (default: the task's) is the one the
+        error names.
+        """
+        available = self.data["train"].num_rows
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or not 1 <= count <= available:
+            raise TaskError(
+                f"task {name or self.name!r}: train_size must be in 1..{available} (the train split), "
+                f"got {count}"
+            )
+        data = datasets.DatasetDict({**self.data, "train": self.data["train"].select(range(int(count)))})
+        return replace(self, data=data)
+
+    def with_ids_as_features(self) -> Task:
+        """Each token id fed as one node feature, ``id / (vocab_size - 1)`` in [0, 1], instead of embedded.
+
+        The paper's invariant setting disables its TokenEmbedder: the model sees the raw value through its
+        input projection (``input_dim`` 1), so nothing per token is learned. The divisor is recorded in
+        ``source["ids_as_features"]``.
+        """
+        if self.input_dim or self.vocab_size < 2:
+            raise TaskError(
+                f"task {self.name!r} needs token ids (vocab_size >= 2) and no node_features to turn its "
+                f"ids into features (vocab_size {self.vocab_size}, input_dim {self.input_dim})"
+            )
+        divisor = self.vocab_size - 1
+        splits = {}
+        for split, rows in self.data.items():
+            ids = _stack(split, "input_ids", rows.with_format("numpy")["input_ids"])
+            values = (ids.astype(np.float64) / divisor).astype(np.float32)[..., None]
+            feature = datasets.List(datasets.List(datasets.Value("float32")))
+            for _ in range(ids.ndim - 2):  # image-shaped ids [h, w] -> features [h, w, 1]
+                feature = datasets.List(feature)
+            rows = rows.remove_columns("input_ids")
+            splits[split] = rows.add_column("node_features", values.tolist(), feature=feature)
+        source = {**self.source, "ids_as_features": {"divisor": divisor}}
+        task = replace(self, data=datasets.DatasetDict(splits), vocab_size=0, input_dim=1, source=source)
+        task.validate()
+        return task
+
+    def with_unit_labels(self) -> Task:
+        """Regression labels mapped onto [0, 1] by the training split's range: ``(y - lo) / (hi - lo)``.
+
+        The paper's transfer experiments restrict every task's L1 loss to [0, 1] this way, so tasks with
+        different label ranges weigh alike. ``lo`` and ``hi`` (over the valid training targets) are
+        recorded in ``source["unit_labels"]``; validation and test use the same map, so they may fall
+        slightly outside [0, 1].
+        """
+        if self.problem_type != "regression":
+            raise TaskError(f"task {self.name!r} is {self.problem_type}: only regression labels rescale")
+        train = self.data["train"].with_format("numpy")
+        labels = np.asarray(train["labels"], dtype=np.float64)
+        if self.label_mask:
+            valid = np.asarray(train[self.label_mask], dtype=bool)
+            labels = labels[np.broadcast_to(valid.reshape(valid.shape + (1,) * (labels.ndim - valid.ndim)),
+                                            labels.shape)]  # fmt: skip
+        low, high = float(labels.min()), float(labels.max())
+        if not high > low:
+            raise TaskError(f"task {self.name!r}: the training labels are all {low}, no range to rescale by")
+        splits = {}
+        for split, rows in self.data.items():
+            scaled = (np.asarray(rows.with_format("numpy")["labels"], dtype=np.float64) - low) / (high - low)
+            splits[split] = rows.remove_columns("labels").add_column(
+                "labels", scaled.astype(np.float32).tolist(), feature=rows.features["labels"]
+            )
+        source = {**self.source, "unit_labels": {"low": low, "high": high}}
+        task = replace(self, data=datasets.DatasetDict(splits), source=source)
+        task.validate()
+        return task
+
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
         """Raise ``TaskError`` naming the field, or the split, column and row, of the first violation."""

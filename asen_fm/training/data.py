@@ -108,6 +108,8 @@ def task_tensors(task: Task, name: str | None = None, train_size: int | None = N
     Labels are int64 for classification, float32 for regression.
     """
     name = name or task.name
+    if train_size is not None:
+        task = task.with_train_rows(train_size, name)
     label_dtype = torch.float32 if task.problem_type == "regression" else torch.long
     columns = {"input_ids": ("input_ids", torch.long), "node_features": ("node_features", torch.float32),
                "labels": ("labels", label_dtype)}  # fmt: skip
@@ -118,13 +120,6 @@ def task_tensors(task: Task, name: str | None = None, train_size: int | None = N
                 for key, (column, dtype) in columns.items() if column in task.data[split].column_names}
         for split in SPLITS
     }  # fmt: skip
-    if train_size is not None:
-        available = splits["train"]["labels"].shape[0]
-        if not 1 <= train_size <= available:
-            raise ValueError(
-                f"task {name!r}: train_size must be in 1..{available} (the train split), got {train_size}"
-            )
-        splits["train"] = {key: value[:train_size] for key, value in splits["train"].items()}
     return TaskData(name=name, task=task, splits=splits)
 
 
@@ -164,10 +159,15 @@ def resolve_tasks(
     seed: int = 0,
     groups: str = "",
     train_size: int | None = None,
+    ids_as_features: bool = False,
+    unit_labels: bool = False,
 ) -> dict[str, TaskData]:
     """Every task of a ``--tasks`` list, loaded, validated, regrouped per ``groups`` and as tensors.
 
-    ``groups`` is the ``--groups`` text (see ``parse_group_overrides``).
+    ``groups`` is the ``--groups`` text (see ``parse_group_overrides``). ``ids_as_features`` feeds token
+    ids as one node feature each (``Task.with_ids_as_features``); ``unit_labels`` maps regression labels
+    of the regression tasks onto [0, 1] by the training rows' range (``Task.with_unit_labels``; after
+    ``train_size``, so the range is that of the rows trained on).
     """
     loaded: dict[str, Task] = {}
     for name, source in split_task_list(text):
@@ -177,12 +177,18 @@ def resolve_tasks(
             raise ValueError(f"two tasks are named {name!r}; give one a NAME=SOURCE prefix")
         loaded[name] = task
     overrides = parse_group_overrides(groups, list(loaded))
-    return {
-        name: task_tensors(
-            task if overrides[name] is None else task.with_group(overrides[name]), name, train_size
-        )
-        for name, task in loaded.items()
-    }
+    resolved = {}
+    for name, task in loaded.items():
+        if overrides[name] is not None:
+            task = task.with_group(overrides[name])
+        if train_size is not None:
+            task = task.with_train_rows(train_size)
+        if ids_as_features:
+            task = task.with_ids_as_features()
+        if unit_labels and task.problem_type == "regression":
+            task = task.with_unit_labels()
+        resolved[name] = task_tensors(task, name)
+    return resolved
 
 
 def parse_group_overrides(text: str, names: Sequence[str]) -> dict[str, str | None]:

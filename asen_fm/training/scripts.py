@@ -75,6 +75,14 @@ class TrainingFlags:
     dump_checksums: bool = field(
         default=False, metadata={"help": "write checksums/rank<R>.json (SHA-256 of the final weights)"}
     )
+    ids_as_features: bool = field(
+        default=False,
+        metadata={"help": "feed token ids as one node feature, id / (vocab_size - 1), not as embeddings"},
+    )
+    unit_labels: bool = field(
+        default=False,
+        metadata={"help": "map regression tasks' labels onto [0, 1] by their training rows' range"},
+    )
 
     def learning_rates(self, backbone_scale: float) -> dict[str, float]:
         """The base rate of each parameter group: ``lr`` times its scale."""
