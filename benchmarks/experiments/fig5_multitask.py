@@ -2,8 +2,10 @@
 
 Both regimes run ``pretrain/pretrain.py`` (each task with its own group): ``--tasks intersect`` alone vs
 ``--tasks intersect,palindrome,cyclic_sum`` with balanced task sampling and len(tasks) times the steps, so
-every task gets the same number of updates. Every task is generated at one unit (2500 examples, 70/15/15)
-and ``--train_size`` keeps r x 1750 of its training rows, so validation and test are the same at every r.
+every task gets the same number of updates. A unit is 2500 training rows, as in the paper: every task is
+generated with one unit of training rows (plus 15 % each for validation and test) and ``--train_size``
+keeps r x 2500 of them, so validation and test are the same at every r. ``paper_groups`` sets the paper's
+group where the task card says another (cyclic_sum: C_n, card D_n), in both regimes.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/fig5_multitask.py --full     # or --smoke
 """
@@ -14,12 +16,10 @@ from typing import Any
 
 from expkit.plots import curve_panels, sweep_panels
 from expkit.report import Clock, Table, write_results
-from expkit.runner import common_flags, pretrain_model_flags, train
+from expkit.runner import common_flags, generated_size, pretrain_model_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
 from tqdm.auto import tqdm
-
-from asen_fm.tasks.dataset import split_sizes
 
 NAME = "fig5_multitask"
 TITLE = "Multitask vs single-task training (paper Fig. 5, Tab. 6)"
@@ -27,8 +27,8 @@ PAPER_TAB6 = {"cyclic_sum": ("0.3869", "0.3839"), "palindrome": ("0.510", "0.537
 
 
 def train_rows(exp: Experiment, ratio: float) -> int:
-    """Training rows of r = ``ratio`` units: that fraction of one unit's training split."""
-    return max(1, int(round(ratio * split_sizes(exp.settings["unit_size"])["train"])))
+    """Training rows of r = ``ratio`` units (a unit counts training rows)."""
+    return max(1, int(round(ratio * exp.settings["unit_rows"])))
 
 
 def run(exp: Experiment, tasks: list[str], ratio: float, seed: int) -> dict[str, Any]:
@@ -39,8 +39,9 @@ def run(exp: Experiment, tasks: list[str], ratio: float, seed: int) -> dict[str,
         **common_flags(exp.optimizer, exp.bookkeeping),
         "tasks": ",".join(tasks),
         "n": 10,
-        "size": s["unit_size"],
+        "size": generated_size(s["unit_rows"]),
         "train_size": train_rows(exp, ratio),
+        "groups": "; ".join(f"{t}={g}" for t, g in s["paper_groups"].items() if t in tasks) or None,
         "data_seed": seed,
         "seed": seed,
         "max_steps": s["single_steps"] * len(tasks),
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     data: dict[str, Any] = {}
     findings = []
     fig5 = Table(
-        f"{focus}: test metrics vs r (units of {s['unit_size']} examples)",
+        f"{focus}: test metrics vs r (units of {s['unit_rows']} training rows)",
         ["r", "train rows", "single: seq. accuracy", "multi: seq. accuracy", "single: loss", "multi: loss"],
         note=f"{s['single_steps']} updates per task in both regimes. Paper Fig. 5 (curves only): multitask "
         "clearly ahead on intersect at small r.",

@@ -8,6 +8,13 @@ Equivariant set (Fig. 6): intersect from palindrome + cyclic_sum. Invariant set 
 invariant tasks from the other three, and also from the paper's "NoSym" pretraining (the same tasks, every
 one on the trivial group: ``pretrain.py --groups trivial``), finetuned with the target's own group.
 
+Sizes count training rows (the paper's units): pretraining keeps ``pretrain_rows`` per task, and the target
+is generated with ``target_rows`` training rows of which ``train_sizes`` are kept (one finetuning per size,
+all from the same pretrained model). A task set may set ``paper_groups`` (the paper's group where the card
+says another: C_n for cyclic_sum) and ``paper_inputs`` (the paper's invariant setting: token ids fed as one
+node feature, no token embedding, and regression labels rescaled onto [0, 1]: ``--ids_as_features
+--unit_labels`` in every run of the set).
+
     OMP_NUM_THREADS=1 python benchmarks/experiments/fig6_transfer.py --full     # or --smoke
 """
 
@@ -17,9 +24,9 @@ from typing import Any
 
 from expkit.plots import curve_panels
 from expkit.report import Clock, Table, write_results
-from expkit.runner import RunRecord, common_flags, pretrain_model_flags, train
+from expkit.runner import RunRecord, common_flags, generated_size, pretrain_model_flags, train
 from expkit.settings import Experiment, parse_experiment
-from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
+from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, ordering, summarize
 from tqdm.auto import tqdm
 
 NAME = "fig6_transfer"
@@ -44,47 +51,60 @@ def budget(settings: dict[str, Any], family: dict[str, Any], key: str) -> int:
     return int(family.get(key, settings[key]))
 
 
-def pretrain(exp: Experiment, family: dict[str, Any], target: str, seed: int, groups: str = "") -> RunRecord:
-    """Pretrain on every task of ``family["pool"]`` except ``target`` (``groups``: pretrain.py --groups)."""
+def input_flags(family: dict[str, Any]) -> dict[str, Any]:
+    """``--ids_as_features --unit_labels`` for a set run in the paper's invariant setting, else nothing."""
+    return {"ids_as_features": True, "unit_labels": True} if family.get("paper_inputs") else {}
+
+
+def pretrain(
+    exp: Experiment, family: dict[str, Any], target: str, seed: int, nosym: bool = False
+) -> RunRecord:
+    """Pretrain on ``family["pool"]`` but ``target`` (``nosym``: every task on the trivial group)."""
     s = exp.settings
     others = [t for t in family["pool"] if t != target]
+    paper = "; ".join(f"{t}={g}" for t, g in family.get("paper_groups", {}).items() if t in others)
     flags = {
         **pretrain_model_flags(exp.model),
         **common_flags(exp.optimizer, exp.bookkeeping),
         "tasks": ",".join(others),
         "n": family["n"],
-        "size": family["pretrain_size"],
+        "size": generated_size(family["pretrain_rows"]),
+        "train_size": family["pretrain_rows"],
+        "groups": "trivial" if nosym else paper or None,
         "data_seed": seed,
         "seed": seed,
         "max_steps": budget(s, family, "pretrain_steps"),
         "eval_every": budget(s, family, "eval_every"),
+        **input_flags(family),
     }
-    if groups:
-        flags["groups"] = groups
-    suffix = f"-{groups}" if groups else ""
+    suffix = "-trivial" if nosym else ""
     return train("pretrain", flags, exp.runs_dir / f"pretrain-without-{target}{suffix}-s{seed}")
 
 
-def finetune(exp: Experiment, family: dict[str, Any], target: str, seed: int, base: RunRecord, variant: str):
-    """Finetune ``target`` from the pretrained model, or from a fresh model of its size (``scratch``)."""
+def finetune(
+    exp: Experiment, family: dict[str, Any], job: tuple[str, int, int], base: RunRecord, variant: str
+) -> RunRecord:
+    """Finetune the target on ``rows`` training rows from ``base``, or from a fresh model like it."""
     s = exp.settings
+    target, rows, seed = job
     flags = {
         **common_flags(exp.optimizer, exp.bookkeeping),
         "model": str(base.model_dir),
         "from_scratch": variant == "scratch",
         "task": target,
+        "group": "trivial" if variant == NOSYM_TRIVIAL else family.get("paper_groups", {}).get(target),
         "n": family["n"],
-        "size": family["size"],
-        "train_size": family["train_size"],
+        "size": generated_size(family["target_rows"]),
+        "train_size": rows,
         "data_seed": seed,
         "seed": seed,
         "max_steps": budget(s, family, "finetune_steps"),
         "eval_every": budget(s, family, "eval_every"),
         "backbone_lr_scale": s["backbone_lr_scale"] if variant in ("pretrained", *NOSYM_VARIANTS) else 1.0,
+        **input_flags(family),
     }
-    if variant == NOSYM_TRIVIAL:
-        flags["group"] = "trivial"
-    return train("finetune", flags, exp.runs_dir / f"{target}-{variant}-s{seed}")
+    return train("finetune", {k: v for k, v in flags.items() if v is not None},
+                 exp.runs_dir / f"{target}-{variant}-n{rows}-s{seed}")  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -97,19 +117,19 @@ def main(argv: list[str] | None = None) -> None:
         for target in s[kind]["targets"]
         for seed in s[kind]["seeds"]
     ]
-    payloads: dict[tuple[str, str, int], dict[str, Any]] = {}
+    payloads: dict[tuple[str, str, int, int], dict[str, Any]] = {}  # (variant, target, rows, seed)
     for kind, target, seed in tqdm(exp.order(jobs), desc=NAME, unit="target"):
         family = s[kind]
         base = pretrain(exp, family, target, seed)
-        payloads["pretrain", target, seed] = base.payload
-        for variant in VARIANTS:
-            payloads[variant, target, seed] = finetune(exp, family, target, seed, base, variant).payload
-        if NOSYM in variants(family):
-            nosym_base = pretrain(exp, family, target, seed, groups="trivial")
-            payloads["pretrain_nosym", target, seed] = nosym_base.payload
-            for variant in NOSYM_VARIANTS:
-                run = finetune(exp, family, target, seed, nosym_base, variant)
-                payloads[variant, target, seed] = run.payload
+        payloads["pretrain", target, 0, seed] = base.payload
+        nosym_base = pretrain(exp, family, target, seed, nosym=True) if NOSYM in variants(family) else None
+        if nosym_base is not None:
+            payloads["pretrain_nosym", target, 0, seed] = nosym_base.payload
+        for rows in family["train_sizes"]:
+            for variant in variants(family):
+                start = nosym_base if variant in NOSYM_VARIANTS else base
+                run = finetune(exp, family, (target, rows, seed), start, variant)
+                payloads[variant, target, rows, seed] = run.payload
 
     tables, data, findings = [], {}, []
     curves: dict[str, dict[str, dict[str, list[float]]]] = {}
@@ -120,18 +140,24 @@ def main(argv: list[str] | None = None) -> None:
         ran = variants(family)
         nosym = NOSYM in ran
         table = Table(
-            f"{kind.capitalize()} transfer: test {metric} after finetuning on {family['train_size']} rows",
+            f"{kind.capitalize()} transfer: test {metric} after finetuning (mean ± std over seeds)",
             [
                 "target",
+                "train rows",
                 "pretrained on",
                 "pretrained + finetune",
                 "finetune only (scratch)",
                 "better",
-                *(["NoSym pretrained + finetune", "NoSym throughout"] if nosym else []),
+                "seeds",
+                *(
+                    ["NoSym pretrained + finetune", "NoSym throughout", "NoSym vs own-group pretrained"]
+                    if nosym
+                    else []
+                ),
                 "ablation: pretrained, backbone x1",
             ],
-            note=f"pretraining {budget(s, family, 'pretrain_steps')} steps on {family['pretrain_size']} "
-            f"examples per task; finetuning {budget(s, family, 'finetune_steps')} steps, backbone rate "
+            note=f"pretraining {budget(s, family, 'pretrain_steps')} steps on {family['pretrain_rows']} "
+            f"training rows per task; finetuning {budget(s, family, 'finetune_steps')} steps, backbone rate "
             f"x{s['backbone_lr_scale']}. "
             + (
                 "NoSym: the same pretraining with every task on the trivial group, then finetuned with the "
@@ -139,36 +165,57 @@ def main(argv: list[str] | None = None) -> None:
                 if nosym
                 else ""
             )
-            + "Paper Fig. 6/7 show curves only: pretrained ahead on intersect, and on detect_capital and "
-            "has_palindrome in the invariant set.",
+            + (
+                "Token ids fed as one node feature (no token embedding) and labels rescaled onto [0, 1] "
+                "by the training rows' range, as in the paper's App. C.3. "
+                if family.get("paper_inputs")
+                else ""
+            )
+            + "'seeds': how the pretrained seeds lie against the scratch seeds (and NoSym against "
+            "own-group pretraining). Paper Fig. 6/7 show curves only: pretrained ahead on intersect, and "
+            "on detect_capital and has_palindrome in the invariant set.",
         )
         for target in family["targets"]:
             seeds = family["seeds"]
-            cell = {
-                v: summarize([final_metric(payloads[v, target, sd], target, metric) for sd in seeds])
-                for v in ran
-            }
-            means = {v: cell[v]["mean"] for v in COMPARED}
-            winner = "tie" if len(set(means.values())) == 1 else better(COMPARED, key=means.__getitem__)
-            others = ", ".join(t for t in family["pool"] if t != target)
-            table.add(
-                target,
-                others,
-                format_cell(cell["pretrained"]),
-                format_cell(cell["scratch"]),
-                winner,
-                *([format_cell(cell[NOSYM]), format_cell(cell[NOSYM_TRIVIAL])] if nosym else []),
-                format_cell(cell["pretrained_full_rate"]),
-            )
-            data.update({f"{target}/{v}/{metric}": cell[v] for v in ran})
-            findings.append(f"{target}: {winner} is better on test {metric}")
-            if nosym:
-                gap = cell[NOSYM]["mean"] - cell["pretrained"]["mean"]
-                findings.append(
-                    f"{target}: NoSym pretraining - own-group pretraining = {gap:+.3f} test {metric}"
+            for rows in family["train_sizes"]:
+                values = {
+                    v: [final_metric(payloads[v, target, rows, sd], target, metric) for sd in seeds]
+                    for v in ran
+                }
+                cell = {v: summarize(values[v]) for v in ran}
+                means = {v: cell[v]["mean"] for v in COMPARED}
+                winner = "tie" if len(set(means.values())) == 1 else better(COMPARED, key=means.__getitem__)
+                lower = metric == "loss"
+                order = ordering(values["pretrained"], values["scratch"], lower_is_better=lower)
+                others = ", ".join(t for t in family["pool"] if t != target)
+                nosym_cells = []
+                if nosym:
+                    versus = ordering(values[NOSYM], values["pretrained"], lower_is_better=lower)
+                    nosym_cells = [format_cell(cell[NOSYM]), format_cell(cell[NOSYM_TRIVIAL]), versus]
+                table.add(
+                    target,
+                    rows,
+                    others,
+                    format_cell(cell["pretrained"]),
+                    format_cell(cell["scratch"]),
+                    winner,
+                    order,
+                    *nosym_cells,
+                    format_cell(cell["pretrained_full_rate"]),
                 )
-            curves[target] = {
-                v: mean_curve([metric_curve(payloads[v, target, sd], target, "loss") for sd in seeds])
+                data.update({f"{target}/{rows}/{v}/{metric}": cell[v] for v in ran})
+                findings.append(f"{target}, {rows} rows: {winner} is better on test {metric} ({order})")
+                if nosym:
+                    gap = cell[NOSYM]["mean"] - cell["pretrained"]["mean"]
+                    findings.append(
+                        f"{target}, {rows} rows: NoSym pretraining - own-group pretraining = {gap:+.3f} "
+                        f"test {metric}"
+                    )
+            smallest = min(family["train_sizes"])
+            curves[f"{target}, {smallest} rows"] = {
+                v: mean_curve(
+                    [metric_curve(payloads[v, target, smallest, sd], target, "loss") for sd in seeds]
+                )
                 for v in ran
             }
         tables.append(table)

@@ -60,6 +60,20 @@ class Clock:
         return time.perf_counter() - self.start
 
 
+def run_code_versions(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The distinct code versions the runs trained with (one, when every run is of one commit), each with
+    how many runs used it: ``source_sha256`` (the package and scripts, byte for byte), commit, dirtiness."""
+    counts: dict[tuple[Any, Any, Any], int] = {}
+    for run in runs:
+        code = run.get("code") or {}
+        key = (code.get("source_sha256"), code.get("git_commit"), code.get("git_dirty"))
+        counts[key] = counts.get(key, 0) + 1
+    return [
+        {"source_sha256": sha, "git_commit": commit, "git_dirty": dirty, "runs": count}
+        for (sha, commit, dirty), count in sorted(counts.items(), key=lambda item: str(item[0]))
+    ]
+
+
 def write_results(
     exp: Experiment,
     *,
@@ -95,6 +109,7 @@ def write_results(
         "run_count": len(runs),
         "run_wall_seconds": round(sum(float(run["wall_seconds"]) for run in runs), 1),
         "stale_run_count": stale,
+        "code": run_code_versions(runs),
         "settings": exp.settings,
         "model": exp.model,
         "optimizer": exp.optimizer,

@@ -176,3 +176,19 @@ def common_flags(optimizer: dict[str, Any], bookkeeping: dict[str, Any], **overr
 def from_scratch_flags(model: dict[str, Any], runs_root: Path, **flags: Any) -> dict[str, Any]:
     """finetune.py flags training a fresh model of size ``model``: the paper's single-task baseline."""
     return {"model": str(scratch_config_dir(model, runs_root)), "from_scratch": True, **flags}
+
+
+def generated_size(train_rows: int) -> int:
+    """Examples to generate so that the 70/15/15 split leaves at least ``train_rows`` training rows.
+
+    The paper counts a "unit" in training rows; ``--size`` counts generated examples, so a run keeps
+    ``train_size=train_rows`` of ``generated_size(train_rows)`` examples (validation and test are 15 % each).
+    """
+    from asen_fm.tasks.dataset import split_sizes
+
+    size = max(7, -(-int(train_rows) * 100 // 70))
+    while split_sizes(size)["train"] < train_rows:
+        size += 1
+    while size > 7 and split_sizes(size - 1)["train"] >= train_rows:
+        size -= 1
+    return size

@@ -67,3 +67,18 @@ def format_cell(summary: dict[str, Any] | None, digits: int = 3) -> str:
         return "nan"
     text = f"{mean:.{digits}f}"
     return f"{text} ± {std:.{digits}f} ({n})" if n > 1 else f"{text} (1)"
+
+
+def ordering(own: Sequence[float], other: Sequence[float], lower_is_better: bool = False) -> str:
+    """How two seed sets compare: "every seed ahead", "every seed behind" or "seed ranges overlap".
+
+    "Ahead" is for ``own``: all its seeds beat all of ``other``'s (lower or higher, per the metric).
+    """
+    a, b = (np.asarray(x, dtype=float) for x in (own, other))
+    if lower_is_better:
+        a, b = -a, -b
+    if a.min() > b.max():
+        return "every seed ahead"
+    if a.max() < b.min():
+        return "every seed behind"
+    return "seed ranges overlap"
