@@ -67,6 +67,18 @@ def render_table(table: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def code_line(versions: list[dict[str, Any]]) -> str:
+    """Which code the runs trained with: commit, tree state and source digest, with run counts."""
+    texts = []
+    trees = {True: "uncommitted changes", False: "clean tree"}
+    for version in versions:
+        commit = f"commit {version['git_commit'][:7]}" if version.get("git_commit") else "no git commit"
+        tree = trees.get(version.get("git_dirty"), "tree unknown")
+        digest = (version.get("source_sha256") or "unrecorded")[:12]
+        texts.append(f"{commit} ({tree}), source_sha256 {digest}…, {version.get('runs', '?')} runs")
+    return "; ".join(texts)
+
+
 def render_experiment(name: str, benchmarks: Path, number: int) -> str:
     """The section of one experiment: its tables, plots, findings and notes, or how to run it."""
     heading = f"## {number}. {EXPERIMENTS.get(name, name)}"
@@ -89,6 +101,9 @@ def render_experiment(name: str, benchmarks: Path, number: int) -> str:
         f"(results written {result['finished_utc']}, mode {result['mode']})",
         "",
     ]
+    if result.get("code"):  # written since results.json records its runs' code versions
+        parts[-2] += "  "
+        parts[-1:] = [f"Code: {code_line(result['code'])}", ""]
     if "stale_run_count" not in result:  # written before runs recorded their code (expkit, commit 75dcdbc)
         parts += [UNVERSIONED, ""]
     for table in result["tables"]:

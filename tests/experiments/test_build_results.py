@@ -74,3 +74,18 @@ def test_results_without_a_code_version_are_marked(tmp_path) -> None:
     assert f"{build_results.UNVERSIONED_MARK} a note" in build_results.build(tmp_path)
     (folder / "results.json").write_text(json.dumps({**_result("fig3_equivariance"), "stale_run_count": 0}))
     assert "UNVERSIONED" not in build_results.build(tmp_path)
+
+
+def test_the_code_the_runs_trained_with_is_named(tmp_path) -> None:
+    folder = tmp_path / "experiments" / "results" / "fig3_equivariance"
+    folder.mkdir(parents=True)
+    one = {"source_sha256": "ab" * 32, "git_commit": "f509181" + "0" * 33, "git_dirty": False, "runs": 4}
+    result = {**_result("fig3_equivariance"), "stale_run_count": 0, "code": [one]}
+    (folder / "results.json").write_text(json.dumps(result))
+    text = build_results.build(tmp_path)
+    assert "Code: commit f509181 (clean tree), source_sha256 abababababab…, 4 runs" in text
+    assert "mode full)  \nCode:" in text  # a line break in the same paragraph
+    two = [{**one, "runs": 3}, {**one, "git_commit": None, "git_dirty": True, "runs": 1}]
+    (folder / "results.json").write_text(json.dumps({**result, "code": two}))
+    assert "…, 4 runs" not in build_results.build(tmp_path)
+    assert "3 runs; no git commit (uncommitted changes)" in build_results.build(tmp_path)
