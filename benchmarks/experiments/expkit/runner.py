@@ -125,7 +125,7 @@ def _same_flags(saved: dict[str, Any], flags: dict[str, Any]) -> bool:
     return all(str(saved.get(key)) == str(value) for key, value in flags.items() if key != "output_dir")
 
 
-def _reset_accelerate() -> None:
+def reset_accelerate() -> None:
     from accelerate.state import AcceleratorState, GradientState
 
     AcceleratorState._reset_state(reset_partial_state=True)
@@ -156,12 +156,12 @@ def _train_locked(script: str, flags: dict[str, Any], output_dir: Path) -> RunRe
                     saved = {**saved, "stale": True}
                 return RunRecord(saved, output_dir, caught, reused=True, stale=not same_code)
     module = load_script(script)
-    _reset_accelerate()
+    reset_accelerate()
     argv = to_argv({**flags, "output_dir": str(output_dir), "overwrite_output_dir": True})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         payload = module.main(argv)
-    _reset_accelerate()
+    reset_accelerate()
     messages = sorted({str(w.message) for w in caught if issubclass(w.category, UserWarning)})
     caught_file.write_text(json.dumps(messages, indent=2) + "\n")  # written last: marks the run complete
     return RunRecord(payload, output_dir, messages)
