@@ -61,6 +61,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"not a finished run folder (no metrics.json): {', '.join(missing)}")
     if args.out.resolve() in {run.resolve().parent for run in args.runs}:
         parser.error("--out must not be the folder holding the runs (the copies would replace them)")
+    names = [run.resolve().name for run in args.runs]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        parser.error(f"runs share a folder name, so their copies would clash in --out: {', '.join(clashes)}")
+    taken = [name for name in names if (args.out / name).exists()]
+    if taken:
+        parser.error(f"--out already holds {', '.join(taken)}; pass an empty or new folder")
     rows = [rerun(run, args.out) for run in args.runs]
     columns = list(rows[0])
     print("| " + " | ".join(columns) + " |")

@@ -33,7 +33,21 @@ def test_a_retrained_run_is_bit_for_bit_and_a_changed_record_is_caught(tmp_path,
     assert "| True | True | True | False | True | 1e-09 |" in capsys.readouterr().out
 
 
-def test_bad_arguments_exit_2(tmp_path) -> None:
-    with pytest.raises(SystemExit) as info:
-        rerun.main([str(tmp_path), "--out", str(tmp_path / "x")])
-    assert info.value.code == 2
+def test_bad_arguments_exit_2_before_any_training(tmp_path, capsys) -> None:
+    (tmp_path / "a" / "run").mkdir(parents=True)
+    (tmp_path / "b" / "run").mkdir(parents=True)
+    for folder in (tmp_path / "a" / "run", tmp_path / "b" / "run"):
+        (folder / "metrics.json").write_text("{}")  # never read: the refusals come first
+    (tmp_path / "out" / "run").mkdir(parents=True)
+    cases = {
+        "no metrics.json": [str(tmp_path), "--out", str(tmp_path / "x")],
+        "share a folder name": [str(tmp_path / "a" / "run"), str(tmp_path / "b" / "run"), "--out", "x"],
+        "already holds run": [str(tmp_path / "a" / "run"), "--out", str(tmp_path / "out")],
+        "must not be the folder holding": [str(tmp_path / "a" / "run"), "--out", str(tmp_path / "a")],
+    }
+    for message, argv in cases.items():
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as info:
+            rerun.main(argv)
+        err = capsys.readouterr().err
+        assert info.value.code == 2 and message in err and "Traceback" not in err
