@@ -109,19 +109,24 @@ def run_grid(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str, 
     jobs = [(g, f, seed) for g in s["groups"] for f in s["frameworks"] for seed in s["seeds"]]
     payloads = {}
     for group, framework, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
-        flags = from_scratch_flags(
-            exp.model,
-            exp.runs_dir,
-            **common_flags(exp.optimizer, exp.bookkeeping),
-            task=f"{HEAD}={folders[group, framework, 0 if h36m else seed]}",
-            seed=seed,
-            max_steps=s["max_steps"],
-            eval_every=s["eval_every"],
-            backbone_lr_scale=1.0,
-        )
+        flags = cell_flags(exp, exp.model, folders[group, framework, 0 if h36m else seed], seed)
         record = train("finetune", flags, exp.runs_dir / f"{group}-{framework}-s{seed}")
         payloads[group, framework, seed] = record.payload
     return payloads
+
+
+def cell_flags(exp: Experiment, model: dict[str, Any], task_folder: Path, seed: int) -> dict[str, Any]:
+    """finetune.py flags of one cell: a fresh ``model`` trained on ``task_folder`` at the grid's budget."""
+    return from_scratch_flags(
+        model,
+        exp.runs_dir,
+        **common_flags(exp.optimizer, exp.bookkeeping),
+        task=f"{HEAD}={task_folder}",
+        seed=seed,
+        max_steps=exp.settings["max_steps"],
+        eval_every=exp.settings["eval_every"],
+        backbone_lr_scale=1.0,
+    )
 
 
 def run_probes(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str, int, int], dict[str, Any]]:
@@ -138,16 +143,8 @@ def run_probes(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str
     for group, framework, layers, seed in tqdm(exp.order(jobs), desc=f"{NAME} probes", unit="run"):
         if (group, framework, 0 if h36m else seed) not in folders:
             raise ValueError(f"probe {group} / {framework} is not a cell of the grid")
-        flags = from_scratch_flags(
-            {**exp.model, "num_hidden_layers": layers},
-            exp.runs_dir,
-            **common_flags(exp.optimizer, exp.bookkeeping),
-            task=f"{HEAD}={folders[group, framework, 0 if h36m else seed]}",
-            seed=seed,
-            max_steps=s["max_steps"],
-            eval_every=s["eval_every"],
-            backbone_lr_scale=1.0,
-        )
+        model = {**exp.model, "num_hidden_layers": layers}
+        flags = cell_flags(exp, model, folders[group, framework, 0 if h36m else seed], seed)
         record = train("finetune", flags, exp.runs_dir / f"probe-{group}-{framework}-L{layers}-s{seed}")
         payloads[group, framework, layers, seed] = record.payload
     return payloads
