@@ -7,6 +7,7 @@ the scripts' ``--ids_as_features`` / ``--unit_labels`` flags that apply them.
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import numpy as np
@@ -104,3 +105,17 @@ def test_pretrain_and_finetune_without_token_embeddings(
         capsys,
     )  # fmt: skip
     assert "node_features of width 1" in message
+
+
+def test_the_readme_invariant_pretraining_command_runs(pretrain_script, tmp_path: Path) -> None:
+    """The README's command as written, with only sizes and the output folder overridden (later flags win)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index("python pretrain/pretrain.py --tasks intersect_size")
+    end = readme.index("\n", readme.index("--ids_as_features", start))
+    command = readme[start:end].replace("\\\n", " ")
+    argv = shlex.split(command)[2:]
+    assert "--ids_as_features" in argv and "--unit_labels" in argv
+    small = ["--size", "150", "--max_steps", "2", "--eval_every", "0", "--output_dir", str(tmp_path / "run")]
+    payload = pretrain_script.main([*argv, *TINY, *small])
+    assert payload["config"]["ids_as_features"] and payload["config"]["unit_labels"]
+    assert set(payload["final"]) == {"intersect_size", "has_palindrome", "longest_palindrome"}
