@@ -166,6 +166,24 @@ def test_dot_distance_carries_no_label_information(level):
     assert best < 0.57, f"dot distance alone predicts the label with accuracy {best:.3f}"
 
 
+def _best_threshold_accuracy(values: np.ndarray, labels: np.ndarray) -> float:
+    positive = labels == 1
+    thresholds = np.unique(np.quantile(values, np.linspace(0.02, 0.98, 49)))
+    return max(max(np.mean((values < t) == positive), np.mean((values >= t) == positive)) for t in thresholds)
+
+
+def test_16_is_gap_free_without_distractors_and_neither_ink_nor_dot_distance_gives_the_label():
+    """The 16 x 16 miniature (issue 23): touching strokes, no distractors; the label still needs the path."""
+    style = pathfinder_style(16)
+    assert style.distractors == 0 and style.dash + style.gap <= 1.5 and style.separation == 1
+    batch = generate_pathfinder(2000, 16, "baseline", seed=9)
+    ink = (batch.images > 0).reshape(len(batch), -1).sum(axis=1).astype(float)
+    distance = np.linalg.norm(batch.dots[:, 0] - batch.dots[:, 1], axis=1)
+    for name, values in (("ink count", ink), ("dot distance", distance)):
+        best = _best_threshold_accuracy(values, batch.labels)
+        assert best < 0.57, f"{name} alone predicts the label with accuracy {best:.3f}"
+
+
 def test_too_long_level_for_16_is_refused_up_front():
     with pytest.raises(ValueError, match="too long"):
         pathfinder_style(16, "hard")
