@@ -23,15 +23,27 @@ def test_symmetry_entries_per_group():
 
 def test_images_smoke(smoke_dirs):
     result = run_smoke("images", smoke_dirs)
-    digits, pathfinder = result["tables"]
-    assert [row[0] for row in digits["rows"]] == ["2-D positions (row + column)", "patch-local 2x2"]
-    assert [row[0] for row in pathfinder["rows"]] == ["patch-local 3x3 (ragged border)"]
+    tuning, curves, digits, pathfinder = result["tables"]
+    assert [row[0] for row in tuning["rows"]] == [0.002] and "validation" in tuning["title"]
+    assert {row[1] for row in curves["rows"]} == {"2-D positions (row + column)", "CNN (outside ASEN)"}
+    assert [row[0] for row in digits["rows"]] == [
+        "2-D positions (row + column)",
+        "patch-local 2x2",
+        "CNN (outside ASEN)",
+        "logistic regression (outside ASEN)",
+    ]
+    assert [row[0] for row in pathfinder["rows"]] == ["patch-local 3x3 (ragged border)", "CNN (outside ASEN)"]
     assert pathfinder["rows"][0][-1].startswith("0.827")  # the paper summary's number beside
-    assert set(result["data"]) >= {"digits/100/pos2d", "digits/100/patch2", "pathfinder/16/patch3"}
-    assert all(0 <= result["data"][k]["mean"] <= 1 for k in ("digits/100/pos2d", "pathfinder/16/patch3"))
+    data = result["data"]
+    assert set(data) >= {"digits/100/pos2d", "digits/100/patch2", "digits/100/cnn", "digits/100/logreg"}
+    assert all(
+        0 <= data[k]["mean"] <= 1 for k in ("digits/100/pos2d", "pathfinder/16/patch3", "pathfinder/16/cnn")
+    )
     assert all(int(row[-2]) > 0 for row in digits["rows"])  # parameter counts
+    assert result["run_count"] == 5 + 4  # ASEN runs (tuning, curve, 2 digits, Pathfinder) + 4 baselines
+    assert "learning_curves.png" in result["plots"]
     runs, _ = smoke_dirs
     card = json.loads(
-        (runs / "smoke" / "images" / "data" / "pathfinder16-s0-patch3" / "task_card.json").read_text()
+        (runs / "smoke" / "images" / "data" / "pathfinder16-t24-h8-s0-patch3" / "task_card.json").read_text()
     )
     assert card["symmetry"]["pairs"] == "none"
