@@ -21,6 +21,7 @@ from asen_fm.symmetry import named
 from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
 from asen_fm.symmetry.perms import format_cycles, parse_cycles
+from asen_fm.symmetry.registry import group_builder, group_names, register_group
 from asen_fm.symmetry.specs import SpecCall, parse_spec
 
 if TYPE_CHECKING:
@@ -191,12 +192,11 @@ class PermGroup:
 
     @classmethod
     def _build(cls, call: SpecCall, text: str) -> PermGroup:
-        builders = _spec_builders()
-        if call.name not in builders:
+        builder = group_builder(call.name)
+        if builder is None:
             raise ValueError(
-                f"unknown group name {call.name!r} in spec {text!r}; known: {', '.join(sorted(builders))}"
+                f"unknown group name {call.name!r} in spec {text!r}; known: {', '.join(group_names())}"
             )
-        builder = builders[call.name]
         args = [cls._build(a, text) if isinstance(a, SpecCall) else a for a in call.args]
         try:
             inspect.signature(builder).bind(*args)
@@ -301,35 +301,33 @@ class PermGroup:
         return hash((self.n, node_orbits(self).tobytes()))
 
 
-def _spec_builders() -> dict[str, Any]:
-    """Spec name -> callable taking the spec's positional arguments."""
+def _block_product_spec(*sizes: Any) -> PermGroup:
+    """``block_product(2, 3)`` or ``block_product([2, 3])``."""
+    if len(sizes) == 1 and isinstance(sizes[0], list):
+        sizes = tuple(sizes[0])
+    return PermGroup.block_product(list(sizes))
 
-    def block_product(*sizes: Any) -> PermGroup:
-        if len(sizes) == 1 and isinstance(sizes[0], list):
-            sizes = tuple(sizes[0])
-        return PermGroup.block_product(list(sizes))
 
-    def direct_product(*groups: PermGroup) -> PermGroup:
-        return PermGroup.direct_product(list(groups))
+def _direct_product_spec(*groups: PermGroup) -> PermGroup:
+    """``direct_product(cyclic(3), trivial(2), ...)``."""
+    return PermGroup.direct_product(list(groups))
 
-    builders = {
-        "trivial": PermGroup.trivial,
-        "symmetric": PermGroup.symmetric,
-        "alternating": PermGroup.alternating,
-        "cyclic": PermGroup.cyclic,
-        "dihedral": PermGroup.dihedral,
-        "reversal": PermGroup.reversal,
-        "fix_first": PermGroup.fix_first,
-        "block_product": block_product,
-        "swap_halves": PermGroup.swap_halves,
-        "grid": PermGroup.grid,
-        "from_generators": PermGroup.from_generators,
-        "from_cycles": PermGroup.from_cycles,
-        "direct_product": direct_product,
-        "clusters": PermGroup.clusters,
-    }
-    try:  # the 16-joint skeleton's groups (asen_fm.domains.pose): skeleton16_flip(), ..._limbs(), ..._pairs()
-        from asen_fm.domains.pose.skeleton import SPEC_BUILDERS as skeleton_specs
-    except ImportError:
-        skeleton_specs = {}
-    return {**builders, **skeleton_specs}
+
+# The core's names; other layers register theirs through ``asen_fm.symmetry.registry``.
+for _name, _builder in {
+    "trivial": PermGroup.trivial,
+    "symmetric": PermGroup.symmetric,
+    "alternating": PermGroup.alternating,
+    "cyclic": PermGroup.cyclic,
+    "dihedral": PermGroup.dihedral,
+    "reversal": PermGroup.reversal,
+    "fix_first": PermGroup.fix_first,
+    "block_product": _block_product_spec,
+    "swap_halves": PermGroup.swap_halves,
+    "grid": PermGroup.grid,
+    "from_generators": PermGroup.from_generators,
+    "from_cycles": PermGroup.from_cycles,
+    "direct_product": _direct_product_spec,
+    "clusters": PermGroup.clusters,
+}.items():
+    register_group(_name, _builder)
