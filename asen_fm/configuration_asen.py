@@ -17,6 +17,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
+from .family_coloring import FREE, check_family_entry, is_family
 from .orbit_coloring import FRAMEWORKS, group_part, parse_edges, parse_group_json
 
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
@@ -25,6 +26,7 @@ POOLINGS = ("mean", "sum")
 REGRESSION_LOSSES = ("l1", "mse")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 ENTRY_KEYS = ("edges", "framework", "directed", "pairs", "pair_group", "positions")
+FAMILY_KEYS = ("max_n", "exact")  # a family's bounds (``{"group": "reversal(*)", "max_n": 64}``)
 PAIR_MODES = ("orbits", "none")
 
 # Complete auto_map written into every saved config.json (file stem . class name).
@@ -94,7 +96,15 @@ def normalize_symmetry(
       coarser, cheaper coloring; the symmetry is then Aut(G's node colors) ∩ Aut(H's pair colors) ⊇ G);
     - ``positions`` [h, w]: row + column embeddings instead of one per node (the "2-D positions" baseline
       of a trivial group on an h x w grid).
+
+    A family across sizes (``"reversal(*)"``, or ``{"group": "cyclic(*)", "max_n": 64, "exact": 16}``) is
+    stored as a family entry (see ``family_coloring``): one coloring per length, built when it is needed.
     """
+    family = _family_entry(value, name)
+    if family is not None:
+        if edges is not None or framework is not None or directed is not None:
+            raise ValueError(f"{where(name)}: a family across sizes takes no graph (edges need one degree)")
+        return family, not is_family(value)
     options: dict[str, Any] = {}
     if isinstance(value, dict) and "group" in value:
         unknown = set(value) - {"group", *ENTRY_KEYS}
@@ -124,6 +134,47 @@ def normalize_symmetry(
     _add_graph(entry, options, name)
     _add_pair_options(entry, options, name, parsed)
     return entry, parsed
+
+
+def _family_entry(value: Any, name: str) -> dict[str, Any] | None:
+    """The stored family entry of a family given as spec, ``{"group": spec, **bounds}`` or stored entry;
+    None for anything else."""
+    if is_family(value):  # stored form (config.json): checked without asen_fm
+        try:
+            return check_family_entry(value)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+    group, options = value, {}
+    if isinstance(value, dict) and "group" in value:
+        group, options = value["group"], {k: v for k, v in value.items() if k != "group"}
+    if is_family(group):
+        spec_entry: Any = group
+    elif isinstance(group, str) and FREE in group:
+        try:
+            from asen_fm.symmetry.sizes import family_entry
+        except ImportError as err:  # a fresh process with only the shipped model files
+            raise ValueError(
+                f"{where(name)}: parsing {group!r} needs the asen_fm package; pass the stored family form "
+                "{'family': ..., 'args': ['*'], 'max_n': ..., 'exact': ...} instead"
+            ) from err
+        try:
+            spec_entry = family_entry(group)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+    else:
+        if any(key in options for key in FAMILY_KEYS):
+            raise ValueError(f"{where(name)}: {', '.join(FAMILY_KEYS)} bound a family such as 'reversal(*)'")
+        return None
+    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs"})
+    if unknown:
+        raise ValueError(
+            f"{where(name)}: a family across sizes takes {', '.join(FAMILY_KEYS)} and pairs, not {unknown} "
+            "(graphs, pair_group and positions need one degree)"
+        )
+    try:
+        return check_family_entry({**spec_entry, **options})
+    except ValueError as err:
+        raise ValueError(f"{where(name)}: {err}") from None
 
 
 def _add_graph(entry: dict[str, Any], options: dict[str, Any], name: str) -> None:
@@ -215,6 +266,8 @@ def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
 
 def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
     """Every warning a user's symmetry may deserve: the model's symmetry is larger or smaller than G."""
+    if is_family(entry):  # exactly G_n at every n (family_coloring's claims, checked by the tests)
+        return
     if entry.get("pairs") == "none":
         warn_if_node_only_is_loose(name, entry)
     elif "pair_group" not in entry:
@@ -369,6 +422,8 @@ class AsenConfig(PreTrainedConfig):
             JSON dict ``{"n", "generators"[, "spec"]}``, or a graph symmetry ``{"group": <any of those>,
             "edges": [[i, j], ...], "framework": "full" | "sparse" | "weakly_sparse", "directed": False}``.
             Stored flat: the JSON group plus ``edges`` / ``framework`` / ``directed`` when a graph is given.
+            A family across sizes (``"reversal(*)"``, ``{"group": "cyclic(*)", "max_n": 64}``) serves every
+            length up to ``max_n`` with one set of tables (``asen_fm.family_coloring``).
         tasks: ``{task: {"symmetry", "head", "num_labels", "problem_type", "loss"}}``
             for ``AsenForMultiTask``.
 

@@ -46,6 +46,7 @@ from transformers.utils.import_utils import is_torchdynamo_compiling
 from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_asen import AUTO_MAP, AsenConfig
+from .family_coloring import check_family_size, family_coloring, family_size, family_table_sizes, is_family
 from .orbit_coloring import symmetry_coloring
 
 logger = logging.get_logger(__name__)
@@ -93,30 +94,53 @@ def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]
     return _COLORINGS[key]
 
 
+_FAMILY_COLORINGS: dict[tuple[str, tuple[int, ...]], tuple[torch.Tensor, torch.Tensor | None]] = {}
+
+
+def family_ids(entry: dict[str, Any], size: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(node rows long[n], pair rows long[n, n] or None) of a family at ``size``, built once per size."""
+    key = (json.dumps(entry, sort_keys=True), tuple(size))
+    if key not in _FAMILY_COLORINGS:
+        if len(_FAMILY_COLORINGS) >= 256:
+            _FAMILY_COLORINGS.pop(next(iter(_FAMILY_COLORINGS)))
+        nodes, pairs = family_coloring(entry, size)
+        _FAMILY_COLORINGS[key] = (torch.from_numpy(nodes), None if pairs is None else torch.from_numpy(pairs))
+    return _FAMILY_COLORINGS[key]
+
+
 class SymmetryEmbedder(nn.Module):
     """Learned A^(1), A^(2) of one symmetry: node_embedding[node_orbit[i]], pair_bias[.., pair_orbit[i, j], h]
     (plus pair_key / pair_value vectors with ``config.pair_embeddings``).
 
     Orbit ids are not weights: they are recomputed from the JSON entry (NumPy, cached) and kept as plain CPU
-    tensors, so meta-device construction in ``from_pretrained`` needs no buffer refill.
+    tensors, so meta-device construction in ``from_pretrained`` needs no buffer refill. A family across
+    sizes (``reversal(*)``) has ``n = None`` and tables of fixed size; ``ids(size)`` builds the rows of
+    each length when a batch needs it.
     """
 
     def __init__(self, config: AsenConfig, entry: dict[str, Any]):
         super().__init__()
-        self.node_ids, self.pair_ids = orbit_ids(entry)
         self.entry = entry
-        self.n = int(entry["n"])
+        self.family = is_family(entry)
         self.framework = entry.get("framework", "full")
         self.num_edges = len(entry.get("edges", []))
-        self.num_node_orbits = int(self.node_ids.max()) + 1
-        self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+        if self.family:
+            self.n, self.node_ids, self.pair_ids = None, None, None
+            self.num_node_orbits, self.num_pair_orbits = family_table_sizes(entry)
+            self.has_pairs = entry.get("pairs") != "none"
+        else:
+            self.node_ids, self.pair_ids = orbit_ids(entry)
+            self.n = int(entry["n"])
+            self.num_node_orbits = int(self.node_ids.max()) + 1
+            self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+            self.has_pairs = self.pair_ids is not None
         self.positions = entry.get("positions")
         if self.positions is None:
             self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
         else:  # the "2-D positions" baseline: row embedding + column embedding
             self.row_embedding = nn.Embedding(self.positions[0], config.hidden_size)
             self.column_embedding = nn.Embedding(self.positions[1], config.hidden_size)
-        if self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
+        if self.n is not None and self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
             logger.warning_once(
                 f"symmetry {entry.get('spec', '')!r}: its pair-orbit table has {self.num_pair_orbits} rows "
                 f"for n = {self.n} nodes (O(n^2) per head and layer); node-only breaking (pairs='none') "
@@ -124,17 +148,25 @@ class SymmetryEmbedder(nn.Module):
             )
         lead = () if config.share_orbit_bias else (config.num_hidden_layers,)
         self.pair_bias = self.pair_key = self.pair_value = None
-        if self.pair_ids is not None:
+        if self.has_pairs:
             self.pair_bias = nn.Parameter(
                 torch.zeros(*lead, self.num_pair_orbits, config.num_attention_heads)
             )
-        if config.pair_embeddings and self.pair_ids is not None:
+        if config.pair_embeddings and self.has_pairs:
             head_dim = config.hidden_size // config.num_attention_heads
             self.pair_key = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
             self.pair_value = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
         self.bias_scale = float(config.orbit_bias_scale)
 
+    def ids(self, size: tuple[int, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(node ids long[n], pair ids long[n, n] or None): the fixed degree's, or a family's at ``size``."""
+        return family_ids(self.entry, size) if self.family else (self.node_ids, self.pair_ids)
+
     def extra_repr(self) -> str:
+        if self.family:
+            pairs = f"{self.num_pair_orbits} pair rows" if self.has_pairs else "node-only"
+            bound = f"n <= {self.entry['max_n']}"
+            return f"{self.entry['spec']} ({bound}): {self.num_node_orbits} node rows, {pairs}"
         text = f"{self.entry.get('spec', f'degree {self.n}')}: {self.num_node_orbits} node orbits, "
         text += f"{self.num_pair_orbits} pair orbits" if self.pair_ids is not None else "node-only"
         if self.num_edges:
@@ -181,7 +213,7 @@ class OrbitLayout:
     @property
     def node_only(self) -> bool:
         """No symmetry of the batch has a pair table: attention needs no bias beyond padding."""
-        return all(e.pair_ids is None for e in self.embedders)
+        return not any(e.has_pairs for e in self.embedders)
 
     def to(self, device: torch.device) -> OrbitLayout:
         return OrbitLayout(
@@ -198,7 +230,7 @@ class OrbitLayout:
         self, layer: int, dtype: torch.dtype
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Stacked (bias [P+2, heads], keys [P+2, d] or None, values) of ``layer``, FILL and MASK last."""
-        parts = [e.tables(layer) for e in self.embedders if e.pair_ids is not None]
+        parts = [e.tables(layer) for e in self.embedders if e.has_pairs]
         bias = torch.cat([p[0] for p in parts]).to(dtype)
         extra = bias.new_zeros(2, bias.shape[1])
         extra[1] = torch.finfo(dtype).min
@@ -210,8 +242,11 @@ class OrbitLayout:
         return bias, nn.functional.pad(keys, (0, 0, 0, 2)), nn.functional.pad(values, (0, 0, 0, 2))
 
 
-def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayout:
-    """The ``OrbitLayout`` (CPU) of a batch whose example b uses ``embedders[b]``, padded to ``n_max``."""
+def build_layout(
+    embedders: Sequence[SymmetryEmbedder], n_max: int, sizes: Sequence[tuple[int, ...] | None] | None = None
+) -> OrbitLayout:
+    """The ``OrbitLayout`` (CPU) of a batch whose example b uses ``embedders[b]``, padded to ``n_max``;
+    ``sizes[b]`` is the size a family embedder colors example b at (None for a fixed degree)."""
     unique = tuple(dict.fromkeys(embedders))
     node_offset, pair_offset, nodes, pairs = {}, {}, 0, 0
     for e in unique:
@@ -220,14 +255,16 @@ def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayo
     fill, mask = pairs, pairs + 1
     node_index = torch.full((len(embedders), n_max), nodes, dtype=torch.long)
     pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.long)
+    lengths = torch.zeros(len(embedders), dtype=torch.long)
     for b, e in enumerate(embedders):
-        node_index[b, : e.n] = e.node_ids + node_offset[e]
-        if e.pair_ids is None:  # node-only: no bias inside the example
-            pair_index[b, : e.n, : e.n] = fill
+        node_ids, pair_ids = e.ids(sizes[b] if sizes is not None else None)
+        n = lengths[b] = len(node_ids)
+        node_index[b, :n] = node_ids + node_offset[e]
+        if pair_ids is None:  # node-only: no bias inside the example
+            pair_index[b, :n, :n] = fill
         else:
-            pair_index[b, : e.n, : e.n] = torch.where(e.pair_ids >= 0, e.pair_ids + pair_offset[e], mask)
-        pair_index[b, e.n :, : e.n] = fill
-    lengths = torch.tensor([e.n for e in embedders], dtype=torch.long)
+            pair_index[b, :n, :n] = torch.where(pair_ids >= 0, pair_ids + pair_offset[e], mask)
+        pair_index[b, n:, :n] = fill
     return OrbitLayout(unique, node_index, pair_index, lengths)
 
 
@@ -637,15 +674,64 @@ class AsenModel(AsenPreTrainedModel):
         self.symmetry_embedders[name] = embedder
         return embedder
 
-    def layout(self, names: tuple[str, ...], n_max: int, device: torch.device) -> OrbitLayout:
-        """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions."""
-        key = (names, n_max, device)
+    def layout(
+        self,
+        names: tuple[str, ...],
+        n_max: int,
+        device: torch.device,
+        sizes: tuple[tuple[int, ...] | None, ...] | None = None,
+    ) -> OrbitLayout:
+        """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions (``sizes``:
+        each example's size under a family symmetry, see ``family_sizes``)."""
+        key = (names, n_max, device, sizes)
         if key not in self._layouts:
             if len(self._layouts) >= 32:
                 self._layouts.pop(next(iter(self._layouts)))
             embedders = [self.symmetry_embedders[name] for name in names]
-            self._layouts[key] = build_layout(embedders, n_max).to(device)
+            self._layouts[key] = build_layout(embedders, n_max, sizes).to(device)
         return self._layouts[key]
+
+    def family_sizes(
+        self,
+        names: tuple[str, ...],
+        batch: int,
+        n_max: int,
+        attention_mask: torch.Tensor | None,
+        image_shape: tuple[int, int] | None,
+    ) -> tuple[tuple[str, ...], tuple[tuple[int, ...] | None, ...] | None]:
+        """(names, sizes): the size each example is colored at under a family symmetry (None for a fixed
+        degree), read off its real nodes; names are repeated per example when the sizes differ.
+
+        A family example's real nodes come first (``attention_mask`` 1 then 0) and its length must be one
+        the family has within its bound (ValueError naming the example otherwise).
+        """
+        embedders = [self.symmetry_embedders[name] for name in names]
+        if not any(e.family for e in embedders):
+            return names, None
+        if attention_mask is None:
+            lengths = [n_max] * batch
+        else:
+            mask = attention_mask.bool()
+            gaps = (mask[:, 1:] & ~mask[:, :-1]).any(dim=1)
+            if gaps.any():
+                b = int(gaps.nonzero()[0])
+                raise ValueError(
+                    f"attention_mask of example {b} has a real node after padding: under a family symmetry "
+                    "the real nodes come first"
+                )
+            lengths = mask.sum(dim=1).tolist()
+        per_example = embedders if len(embedders) == batch else embedders * batch
+        sizes = []
+        for b, (e, length) in enumerate(zip(per_example, lengths, strict=True)):
+            if not e.family:
+                sizes.append(None)
+                continue
+            size = family_size(e.entry, int(length), image_shape if length == n_max else None)
+            check_family_size(e.entry, size, where=f"example {b} (symmetry {e.entry['spec']})")
+            sizes.append(size)
+        if len(names) == 1 and len(set(sizes)) == 1:
+            return names, tuple(sizes[:1])
+        return (names if len(names) == batch else names * batch), tuple(sizes)
 
     def flatten_images(
         self, tensor: torch.Tensor | None, names: tuple[str, ...], what: str, batch_dims: int
@@ -655,7 +741,11 @@ class AsenModel(AsenPreTrainedModel):
             return tensor
         shapes = set()
         for name in names:
-            match = GRID_SPEC.match(self.config.symmetries[name].get("spec", ""))
+            entry = self.config.symmetries[name]
+            if is_family(entry) and entry["family"] == "grid":  # any h x w: the family checks the fit
+                shapes.add(tuple(tensor.shape[1:3]))
+                continue
+            match = GRID_SPEC.match(entry.get("spec", ""))
             shapes.add((int(match[1]), int(match[2])) if match else None)
         shape = shapes.pop() if len(shapes) == 1 else None
         if shape is None or tuple(tensor.shape[1:3]) != shape:
@@ -711,7 +801,7 @@ class AsenModel(AsenPreTrainedModel):
         self, names: tuple[str, ...], n_max: int, attention_mask: torch.Tensor | None, batch: int
     ) -> None:
         """Each example's nodes are positions 0..n_b - 1 of its symmetry's degree n_b; the rest is padding."""
-        degrees = [self.symmetry_embedders[name].n for name in names]
+        degrees = [self.symmetry_embedders[name].n or n_max for name in names]  # families: any length
         if len(names) == 1 and attention_mask is None and n_max != degrees[0]:
             raise ValueError(
                 f"sequence length {n_max} does not match symmetry {names[0]!r} of degree n={degrees[0]} "
@@ -752,9 +842,10 @@ class AsenModel(AsenPreTrainedModel):
     ) -> torch.Tensor | None:
         """Bool [B', n]: the real nodes of each example (None when every node is real)."""
         names = self.resolve_symmetries(symmetry, batch)
-        if attention_mask is None and all(self.symmetry_embedders[n].n == n_max for n in names):
+        degrees = [self.symmetry_embedders[name].n or n_max for name in names]  # a family: the mask's nodes
+        if attention_mask is None and all(degree == n_max for degree in degrees):
             return None
-        lengths = self.layout(names, n_max, device).lengths
+        lengths = torch.tensor(degrees, device=device)
         valid = torch.arange(n_max, device=device) < lengths[:, None]
         if attention_mask is not None:
             valid = valid & attention_mask.bool()
@@ -780,12 +871,16 @@ class AsenModel(AsenPreTrainedModel):
         if reference is None:
             raise ValueError("pass input_ids [B, n] and/or node_features [B, n, input_dim]")
         names = self.resolve_symmetries(symmetry, reference.shape[0])
+        image_shape = (
+            tuple(reference.shape[1:3]) if reference.dim() == (3 if input_ids is not None else 4) else None
+        )
         input_ids = self.flatten_images(input_ids, names, "input_ids", 1)
         node_features = self.flatten_images(node_features, names, "node_features", 2)
         states = self.embed_inputs(input_ids, node_features)
         batch, n_max, _ = states.shape
         self.check_lengths(names, n_max, attention_mask, batch)
-        layout = self.layout(names, n_max, states.device)
+        names, sizes = self.family_sizes(names, batch, n_max, attention_mask, image_shape)
+        layout = self.layout(names, n_max, states.device, sizes)
         ids, key_bias = layout.pair_index, None
         if layout.node_only:  # no pair table: only padded keys need masking
             ids = None

@@ -22,7 +22,7 @@ from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
 from asen_fm.symmetry.perms import format_cycles, parse_cycles
 from asen_fm.symmetry.registry import group_builder, group_names, register_group
-from asen_fm.symmetry.specs import SpecCall, parse_spec
+from asen_fm.symmetry.specs import SpecCall, has_free_degree, parse_spec
 
 if TYPE_CHECKING:
     from sympy.combinatorics import PermutationGroup
@@ -188,7 +188,13 @@ class PermGroup:
                 return cls.from_json(json.loads(spec))
             except json.JSONDecodeError as err:
                 raise ValueError(f"group JSON could not be decoded: {err}") from None
-        return cls._build(parse_spec(spec), spec)
+        call = parse_spec(spec)
+        if has_free_degree(call):
+            raise ValueError(
+                f"{spec!r} is a family across sizes (a free degree '*'), not a group of one degree: use it "
+                "as a symmetry (AsenConfig, Task) or take one member with Family.parse(spec).group(n)"
+            )
+        return cls._build(call, spec)
 
     @classmethod
     def _build(cls, call: SpecCall, text: str) -> PermGroup:

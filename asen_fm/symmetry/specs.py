@@ -1,7 +1,8 @@
 """Reading group spec strings such as ``"dihedral(12)"`` or ``"direct_product(cyclic(3), trivial(2))"``.
 
 A spec is a call ``name(arg, ...)`` whose arguments are integers, lists of integers, quoted strings,
-bare words (read as strings, e.g. ``grid(8, 8, torus)``) or nested specs. The text is parsed with
+bare words (read as strings, e.g. ``grid(8, 8, torus)``), ``*`` (a free degree: the family specs
+``reversal(*)``, ``grid(*, *, torus)``, read as the string ``"*"``) or nested specs. The text is parsed with
 :mod:`ast` and walked by hand; nothing is ever evaluated.
 """
 
@@ -12,7 +13,11 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
-__all__ = ["SpecCall", "parse_spec"]
+__all__ = ["FREE", "SpecCall", "has_free_degree", "parse_spec"]
+
+FREE = "*"  # a free degree argument
+_FREE_NAME = "__free_degree__"
+_FREE_ARG = re.compile(r"(?<=[(,])\s*\*\s*(?=[,)])")
 
 SpecArg = Union[int, str, list, "SpecCall"]
 
@@ -30,7 +35,7 @@ def parse_spec(text: str) -> SpecCall:
     if not isinstance(text, str):
         raise ValueError(f"a group spec must be a string, got {type(text).__name__}")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(_FREE_ARG.sub(_FREE_NAME, text.strip()), mode="eval")
     except SyntaxError as err:
         raise ValueError(f"cannot parse group spec {text!r}: {err.msg}") from None
     node = tree.body
@@ -62,7 +67,7 @@ def _arg(node: ast.expr, text: str) -> SpecArg:
         if isinstance(inner, int):
             return -inner
     if isinstance(node, ast.Name):
-        return node.id
+        return FREE if node.id == _FREE_NAME else node.id
     if isinstance(node, (ast.List, ast.Tuple)):
         items = [_arg(e, text) for e in node.elts]
         if all(isinstance(i, (int, list)) for i in items):
@@ -71,3 +76,8 @@ def _arg(node: ast.expr, text: str) -> SpecArg:
     if isinstance(node, ast.Call):
         return _call(node, text)
     raise ValueError(f"group spec {text!r}: cannot read argument {ast.unparse(node)!r}")
+
+
+def has_free_degree(call: SpecCall) -> bool:
+    """Whether a parsed spec has a ``*`` argument anywhere (a family across sizes, not one group)."""
+    return any(a == FREE or (isinstance(a, SpecCall) and has_free_degree(a)) for a in call.args)

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 # The symmetry core may import these (and the standard library and third-party packages), nothing else.
-SYMMETRY_MAY_IMPORT = ("asen_fm.symmetry", "asen_fm.orbit_coloring")
+SYMMETRY_MAY_IMPORT = ("asen_fm.symmetry", "asen_fm.orbit_coloring", "asen_fm.family_coloring")
 
 
 def module_files(root: Path, package: str) -> dict[str, tuple[Path, bool]]:
@@ -129,10 +129,11 @@ def test_the_symmetry_core_imports_nothing_above_it() -> None:
     assert {m: names for m, names in offending.items() if names} == {}
 
 
-def test_orbit_coloring_imports_nothing_from_the_package() -> None:
-    """The one file that saved models ship as remote code stands alone."""
-    path = REPO / "asen_fm" / "orbit_coloring.py"
-    assert [n for n in imported_names(path, "asen_fm.orbit_coloring", False) if n.startswith("asen_fm")] == []
+@pytest.mark.parametrize("stem", ["orbit_coloring", "family_coloring"])
+def test_shipped_colorings_import_nothing_from_the_package(stem: str) -> None:
+    """The torch-free files that saved models ship as remote code stand alone."""
+    path = REPO / "asen_fm" / f"{stem}.py"
+    assert [n for n in imported_names(path, f"asen_fm.{stem}", False) if n.startswith("asen_fm")] == []
 
 
 @pytest.mark.parametrize(
