@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from asen_fm.domains.images.build import IMAGE_BUILDERS, build_image_task
+from asen_fm.commands.builders import builder_for, listing
 from asen_fm.domains.pose import cli as pose_cli
 from asen_fm.domains.traffic import commands as traffic
-from asen_fm.tasks import TASKS, Task, load_task, task_group
+from asen_fm.tasks import TASKS, Task, task_group
 from asen_fm.tasks.dataset import task_rng
 
 
@@ -79,48 +78,16 @@ def register(subparsers: Any) -> None:
     show.add_argument("--examples", type=int, default=5, help="how many examples to print (default: 5)")
     show.set_defaults(func=run_show)
 
-    listing = commands.add_parser("list", help="list the registered tasks")
-    listing.set_defaults(func=run_list)
+    commands.add_parser("list", help="list every task `build` can write").set_defaults(func=run_list)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """Generate the task and write it to ``args.out``."""
-    if args.task in pose_cli.BUILDERS:
-        return pose_cli.run(args)
-    if args.task in traffic.TRAFFIC_TASKS:
-        return traffic.run_build(args)
-    for flag in ("source", "framework", "pairs", "frame_stride", "train_size", "test_size", "noise_px"):
-        if getattr(args, flag, None) is not None:
-            raise SystemExit(
-                f"asen data build: --{flag} applies to the pose and traffic tasks, not {args.task}"
-            )
-    if args.task in IMAGE_BUILDERS:  # asen_fm.domains.images.build: digits, pathfinder
-        return run_domain_build(args, build_image_task)
+    """Build ``args.task`` with its registered builder and write it to ``args.out``."""
     try:
-        task = load_task(
-            args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
-        )
-        task.save(args.out)
-    except (KeyError, ValueError) as err:
-        raise SystemExit(f"asen data build: {err.args[0] if err.args else err}") from None
-    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
-    print(f"wrote {args.task} ({counts}) to {args.out}")
-    return 0
-
-
-def run_domain_build(args: argparse.Namespace, builder: Any) -> int:
-    """A domain task via ``builder(name, params, seed, size, group)``; a bad flag: one line, exit 2."""
-    try:
-        if args.n is not None:
-            raise ValueError(f"{args.task} has a fixed n; --n is not accepted")
-        task = builder(args.task, dict(args.param), args.seed, args.size, args.group)
-        task.save(args.out)
-    except (KeyError, ValueError) as err:
-        print(f"asen data build: {err.args[0] if err.args else err}", file=sys.stderr)
-        return 2
-    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
-    print(f"wrote {args.task} ({counts}) to {args.out}")
-    return 0
+        builder = builder_for(args.task)
+    except KeyError as err:
+        raise SystemExit(f"asen data build: {err.args[0]}") from None
+    return builder.build(args)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -180,11 +147,6 @@ def show_folder(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print one line per registered task."""
-    for name, spec in TASKS.items():
-        print(
-            f"{name:<20} {spec.head:<8} n={spec.default_n:<3} group={spec.group_name:<12} {spec.description}"
-        )
-    for name, description in pose_cli.BUILDERS.items():
-        print(f"{name:<20} {'node_regression':<8} n=16  (build only) {description}")
+    """Print every registered builder: domain, input kind, default n and group, description."""
+    print("\n".join(listing()))
     return 0
