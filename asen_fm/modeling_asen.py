@@ -68,6 +68,15 @@ def tracing() -> bool:
     return is_torchdynamo_compiling() or torch.compiler.is_exporting()
 
 
+def declared_dynamic(size: torch.SymInt) -> bool:
+    """Whether the caller of torch.export declared this dimension dynamic by name (``Dim("n")``), rather
+    than leaving it to the trace to keep or specialize (``Dim.AUTO``)."""
+    shape_env = size.node.shape_env
+    declared = getattr(shape_env, "source_name_to_debug_name", {})
+    sources = getattr(shape_env, "var_to_sources", {}).get(size.node.expr, [])
+    return any((source.name() if callable(source.name) else source.name) in declared for source in sources)
+
+
 # --------------------------------------------------------------------------------------------------
 # Orbit colorings (NumPy, cached per symmetry entry) and the per-symmetry embedder
 # --------------------------------------------------------------------------------------------------
@@ -219,6 +228,16 @@ class OrbitLayout:
         return OrbitLayout(
             self.embedders, self.node_index.to(device), self.pair_index.to(device), self.lengths.to(device)
         )
+
+    def padded(self, n_max: int | torch.SymInt) -> OrbitLayout:
+        """The same layout padded to ``n_max`` >= its width (a symbolic length under torch.export): extra
+        nodes take the zero node row, extra rows FILL towards real keys, extra columns MASK."""
+        extra = n_max - self.node_index.shape[1]
+        nodes = sum(e.num_node_orbits for e in self.embedders)
+        node_index = nn.functional.pad(self.node_index, (0, extra), value=nodes)
+        pair_index = nn.functional.pad(self.pair_index, (0, 0, 0, extra), value=self.fill_id)
+        pair_index = nn.functional.pad(pair_index, (0, extra), value=self.fill_id + 1)
+        return OrbitLayout(self.embedders, node_index, pair_index, self.lengths)
 
     def node_states(self) -> torch.Tensor:
         """Orbit positional embeddings [B', n, hidden] (zeros at padded nodes)."""
@@ -682,8 +701,19 @@ class AsenModel(AsenPreTrainedModel):
         sizes: tuple[tuple[int, ...] | None, ...] | None = None,
     ) -> OrbitLayout:
         """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions (``sizes``:
-        each example's size under a family symmetry, see ``family_sizes``)."""
+        each example's size under a family symmetry, see ``family_sizes``).
+
+        A symbolic ``n_max`` (torch.export / torch.compile with a dynamic length, padded batches only) gets
+        the layout of the batch's widest symmetry, padded symbolically. Layouts built while exporting (fake
+        tensors) are not cached.
+        """
+        if isinstance(n_max, torch.SymInt):
+            width = max(self.symmetry_embedders[name].n for name in names)
+            return self.layout(names, width, device, sizes).padded(n_max)
         key = (names, n_max, device, sizes)
+        if torch.compiler.is_exporting() and key not in self._layouts:  # export traces with fake tensors:
+            embedders = [self.symmetry_embedders[name] for name in names]  # keep them out of the cache
+            return build_layout(embedders, n_max, sizes).to(device)
         if key not in self._layouts:
             if len(self._layouts) >= 32:
                 self._layouts.pop(next(iter(self._layouts)))
@@ -832,6 +862,24 @@ class AsenModel(AsenPreTrainedModel):
                 f"{degrees[b if len(names) > 1 else 0]}: real nodes come first, one per point of the group"
             )
 
+    def check_dynamic_length(self, names: tuple[str, ...], attention_mask: torch.Tensor | None) -> None:
+        """torch.export with a sequence length declared dynamic: only a padded batch of fixed-degree
+        symmetries has one graph for every length (>= the widest degree); ValueError saying why otherwise."""
+        families = [name for name in names if self.symmetry_embedders[name].family]
+        if families:
+            raise ValueError(
+                f"the sequence length (dim 1 of the inputs) cannot be dynamic under the family symmetry "
+                f"{families[0]!r}: each length has its own orbit coloring, fixed at trace time; export one "
+                "program per length (a static dim 1)"
+            )
+        if attention_mask is None:
+            degree = self.symmetry_embedders[names[0]].n
+            raise ValueError(
+                f"the sequence length (dim 1 of the inputs) cannot be dynamic without an attention_mask: "
+                f"symmetry {names[0]!r} fixes it to its degree n={degree}; pass attention_mask (a padded "
+                f"batch) to export every length >= {degree}, or make dim 1 static"
+            )
+
     def node_mask(
         self,
         symmetry: str | Sequence[str] | None,
@@ -878,6 +926,8 @@ class AsenModel(AsenPreTrainedModel):
         node_features = self.flatten_images(node_features, names, "node_features", 2)
         states = self.embed_inputs(input_ids, node_features)
         batch, n_max, _ = states.shape
+        if isinstance(n_max, torch.SymInt) and declared_dynamic(n_max):
+            self.check_dynamic_length(names, attention_mask)
         self.check_lengths(names, n_max, attention_mask, batch)
         names, sizes = self.family_sizes(names, batch, n_max, attention_mask, image_shape)
         layout = self.layout(names, n_max, states.device, sizes)
