@@ -64,7 +64,13 @@ def _build_sequence_task(args: argparse.Namespace) -> int:
     return _save_built(
         args,
         lambda: load_task(
-            args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
+            args.task,
+            n=args.n,
+            size=args.size,
+            seed=args.seed,
+            group=args.group,
+            max_n=getattr(args, "max_n", None),
+            **dict(args.param),
         ),
     )
 

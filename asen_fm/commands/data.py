@@ -10,7 +10,7 @@ from asen_fm.commands.builders import builder_for, listing
 from asen_fm.domains.pose import cli as pose_cli
 from asen_fm.domains.traffic import commands as traffic
 from asen_fm.tasks import TASKS, Task, task_group
-from asen_fm.tasks.dataset import task_rng
+from asen_fm.tasks.dataset import parse_lengths, task_rng
 
 
 def _param(text: str) -> tuple[str, int]:
@@ -26,9 +26,23 @@ def _param(text: str) -> tuple[str, int]:
         ) from None
 
 
+def _lengths(text: str) -> int | tuple[int, int]:
+    """``--n``: one length (10) or a range of lengths (6-14)."""
+    try:
+        return parse_lengths(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_task_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="task name (see `asen data list`); `show` also takes a task folder")
-    parser.add_argument("--n", type=int, default=None, help="sequence length (default: the task's)")
+    parser.add_argument(
+        "--n",
+        type=_lengths,
+        default=None,
+        help="sequence length, or a range such as 6-14 (build only: rows of mixed lengths under the task's "
+        "family, e.g. reversal(*)); default: the task's",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--group", default=None, help='group spec to attach instead of the task\'s ("trivial", ...)'
@@ -53,6 +67,13 @@ def register(subparsers: Any) -> None:
     build.add_argument("--size", type=int, default=None, help="number of examples (default: the task's)")
     build.add_argument(
         "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
+    )
+    build.add_argument(
+        "--max_n",
+        type=int,
+        default=None,
+        help="with a range --n: the family's bound, the longest length a model of it will accept "
+        "(default: 512)",
     )
     domains = build.add_argument_group("domain tasks (pose, traffic, images)")
     domains.add_argument(
@@ -87,6 +108,11 @@ def run_build(args: argparse.Namespace) -> int:
         builder = builder_for(args.task)
     except KeyError as err:
         raise SystemExit(f"asen data build: {err.args[0]}") from None
+    if builder.domain != "sequences" and (isinstance(args.n, tuple) or args.max_n is not None):
+        flag = "--max_n" if args.max_n is not None else f"--n {args.n[0]}-{args.n[1]}"
+        raise SystemExit(
+            f"asen data build: {flag} (rows of mixed lengths) is for the sequence tasks, not {args.task}"
+        )
     return builder.build(args)
 
 
@@ -99,6 +125,8 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         spec = TASKS[args.task]
         n = spec.default_n if args.n is None else args.n
+        if isinstance(n, tuple):
+            raise ValueError(f"--n {n[0]}-{n[1]}: show takes one length (build writes a range)")
         params = spec.resolve_params(**dict(args.param))
         spec.check_n(n, **params)
         if args.examples < 1:
@@ -129,13 +157,21 @@ def show_folder(args: argparse.Namespace) -> int:
             raise ValueError(f"--examples must be >= 1, got {args.examples}")
     except (KeyError, ValueError) as err:
         raise SystemExit(f"asen data show: {err.args[0] if err.args else err}") from None
-    group = task.group
     graph = task.symmetry if isinstance(task.symmetry, dict) and "edges" in task.symmetry else None
     print(
         f"task:    {task.name} ({task.head} head, {task.problem_type}, loss {task.loss}) - {task.description}"
     )
-    print(f"n:       {task.n}   vocab_size: {task.vocab_size}   input_dim: {task.input_dim}")
-    print(f"group:   {group}   order {group.order()}")
+    family = task.family
+    if family is not None:
+        column = "input_ids" if task.vocab_size else "node_features"
+        lengths = sorted({len(row) for split in task.data.values() for row in split[column]})
+        print(f"n:       {lengths[0]}..{lengths[-1]} (mixed)   vocab_size: {task.vocab_size}   "
+              f"input_dim: {task.input_dim}")  # fmt: skip
+        print(f"group:   {family} (a family: G_n at each length n <= {family.max_n})")
+    else:
+        group = task.group
+        print(f"n:       {task.n}   vocab_size: {task.vocab_size}   input_dim: {task.input_dim}")
+        print(f"group:   {group}   order {group.order()}")
     if graph is not None:
         print(f"graph:   {len(graph['edges'])} edges, framework {graph.get('framework', 'full')}")
     print(f"metrics: {', '.join(task.metrics)}")

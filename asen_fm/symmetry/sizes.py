@@ -105,9 +105,13 @@ class Family:
         """(n,) or, for a grid, (h, w)."""
         return family_size(self.entry, n, image_shape)
 
-    def check(self, n: int, where: str = "") -> None:
+    def check(self, n: int, where: str = "", image_shape: tuple[int, int] | None = None) -> None:
         """ValueError unless the family is defined at ``n`` nodes (minimum degree, parity, bound)."""
-        check_family_size(self.entry, self.size(n), where)
+        try:
+            size = self.size(n, image_shape)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}" if where else str(err)) from None
+        check_family_size(self.entry, size, where)
 
     def group(self, n: int | tuple[int, int]) -> PermGroup:
         """G_n: the named group of degree n (a grid family takes (h, w) or n with one side fixed)."""
