@@ -11,13 +11,11 @@ import math
 import os
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from asen_fm.configuration_asen import format_order
+from asen_fm.selection.outcome import Selection, row_json, row_status
 from asen_fm.selection.statistics import ALPHA, TEST_NAME
-
-if TYPE_CHECKING:
-    from asen_fm.selection.select import CandidateRow, Selection
 
 __all__ = ["REPORT_FILES", "row_json", "verdict", "write_report"]
 
@@ -31,44 +29,6 @@ def _cell(values: list[float], digits: int = 4) -> str:
         return f"{mean:.{digits}f} (1)"
     std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
     return f"{mean:.{digits}f} ± {std:.{digits}f} ({len(values)})"
-
-
-def _status(row: CandidateRow) -> str:
-    comparison = row.comparison
-    if comparison is None:
-        return "best"
-    if not comparison.tested:
-        return "untested (1 seed)"
-    return "within noise" if comparison.within_noise else "worse"
-
-
-def row_json(row: CandidateRow, rank: int) -> dict[str, Any]:
-    """One candidate as plain JSON (exact group orders as strings: they outgrow JSON numbers)."""
-    facts = row.facts
-    return {
-        "rank": rank,
-        "label": row.candidate.label,
-        "entry": row.candidate.to_json()["entry"],
-        "why": row.candidate.why,
-        "status": _status(row),
-        "validation": {
-            "mean": row.mean("validation"),
-            "std": row.std("validation"),
-            "values": row.validation,
-        },
-        "test": {"mean": row.mean("test"), "std": row.std("test"), "values": row.test},
-        "seeds": row.seeds,
-        "versus_best": row.comparison.to_json() if row.comparison else None,
-        "order": str(facts["order"]),
-        "closure_order": str(facts["closure_order"]),
-        "two_closed": facts["two_closed"],
-        "model_symmetry_order": str(facts["model_symmetry_order"]),
-        "node_orbits": facts["node_orbits"],
-        "pair_orbits": facts["pair_orbits"],
-        "parameters": row.parameters,
-        "median_step_seconds": row.step_seconds,
-        "stale_runs": row.stale_runs,
-    }
 
 
 def verdict(selection: Selection) -> str:
@@ -136,7 +96,7 @@ def _markdown(selection: Selection, command: str, code: dict[str, Any]) -> str:
         stale = f" ({row.stale_runs} stale run(s))" if row.stale_runs else ""
         lines.append(
             f"| {rank} | `{row.candidate.label}`{stale} | {_cell(row.validation)} | {_cell(row.test)} "
-            f"| {versus} | {p} | {detectable} | {_status(row)} | {format_order(facts['order'])} | "
+            f"| {versus} | {p} | {detectable} | {row_status(row)} | {format_order(facts['order'])} | "
             f"{format_order(facts['closure_order'])} | {'yes' if facts['two_closed'] else 'no'} | "
             f"{format_order(facts['model_symmetry_order'])} | {row.parameters:,} | "
             f"{1000 * row.step_seconds:.1f} |"

@@ -15,14 +15,13 @@ import json
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from asen_fm.metrics import METRICS
 from asen_fm.selection.candidates import Candidate, CandidateError, parse_candidates
+from asen_fm.selection.outcome import CandidateRow, Selection, SelectionPlan
 from asen_fm.selection.runs import (
     FLAGS_FILE,
     RunJob,
@@ -33,76 +32,13 @@ from asen_fm.selection.runs import (
     train_run,
     worker_setup,
 )
-from asen_fm.selection.statistics import PairedComparison, paired_t_test
+from asen_fm.selection.statistics import paired_t_test
 
 __all__ = ["CandidateRow", "Selection", "SelectionError", "SelectionPlan", "plan_selection", "select"]
 
 
 class SelectionError(ValueError):
     """Input a selection cannot use; the message is one line naming the problem."""
-
-
-@dataclass
-class SelectionPlan:
-    """What a selection will do: its task, candidates, metric, runs to train and runs to read back."""
-
-    flags: SelectionFlags
-    output_dir: Path
-    task: Any
-    candidates: list[Candidate]
-    seeds: int
-    metric: str
-    jobs: list[RunJob]
-    finished: dict[str, dict[str, Any]]  # run folder -> run.json record (read back, not retrained)
-    stale: set[str] = field(default_factory=set)  # folders reused although trained by other code
-    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def higher_is_better(self) -> bool:
-        return METRICS[self.metric].higher_is_better
-
-
-@dataclass
-class CandidateRow:
-    """One candidate's results over seeds, its group facts and its comparison with the best."""
-
-    candidate: Candidate
-    validation: list[float]
-    test: list[float]
-    seeds: list[int]
-    facts: dict[str, Any]
-    parameters: int
-    step_seconds: float
-    stale_runs: int = 0
-    comparison: PairedComparison | None = None  # None for the best itself
-
-    def mean(self, split: str = "validation") -> float:
-        return float(np.mean(getattr(self, split)))
-
-    def std(self, split: str = "validation") -> float:
-        values = getattr(self, split)
-        return float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
-
-
-@dataclass
-class Selection:
-    """A finished selection: rows ranked by validation (best first) and what produced them."""
-
-    plan: SelectionPlan
-    rows: list[CandidateRow]
-    trained: int
-    reused: int
-    seconds: float
-
-    @property
-    def best(self) -> CandidateRow:
-        return self.rows[0]
-
-    def table(self) -> list[dict[str, Any]]:
-        """One plain dict per candidate, best first (what ``selection.json`` lists)."""
-        from asen_fm.selection.report import row_json
-
-        return [row_json(row, rank) for rank, row in enumerate(self.rows, start=1)]
 
 
 def _metric_of(task: Any, metric: str) -> str:
