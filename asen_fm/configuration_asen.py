@@ -1,7 +1,12 @@
 """Configuration of the ASEN transformer: backbone sizes, input kinds, symmetries and tasks.
 
 Everything here is JSON-plain so that ``config.json`` alone rebuilds every orbit coloring a checkpoint was
-trained with: each symmetry is stored as ``{"n": n, "generators": [[...], ...], "spec": "..."}``.
+trained with. Each symmetry is stored as its spec where the shipped ``group_specs`` module knows it
+(``{"n": 4096, "spec": "grid(64, 64, patch, 2)", "pairs": "none"}``: a few bytes at any n), else with its
+generators in compact form (``{"n": n, "generators": {"dtype": "int16", "base64": "..."}, "spec": ...}``);
+beside the group, its breaking options (``edges``, ``framework``, ``directed``, ``pairs``, ``pair_group``,
+``positions``).
+Older checkpoints (generators as lists of ints) load unchanged; see ``orbit_coloring.parse_group_json``.
 
 This file is shipped next to the weights for ``trust_remote_code`` loading, so it imports only
 ``transformers`` and the standard library at module level; ``asen_fm.symmetry`` (needed only to parse spec
@@ -18,7 +23,15 @@ from typing import Any
 from transformers import PreTrainedConfig
 
 from .family_coloring import FREE, check_family_entry, is_family
-from .orbit_coloring import FRAMEWORKS, group_part, parse_edges, parse_group_json
+from .group_specs import named_group
+from .orbit_coloring import (
+    FRAMEWORKS,
+    group_generators,
+    group_node_ids,
+    group_part,
+    parse_edges,
+    parse_group_json,
+)
 
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 HEAD_KINDS = ("token", "sequence", "node_regression")
@@ -47,15 +60,24 @@ def _check_name(name: Any, what: str) -> str:
 
 
 def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
-    """Normalize a group given as JSON dict, spec string or ``PermGroup`` to its JSON dict form.
+    """Normalize a group given as JSON dict, spec string or ``PermGroup`` to its stored JSON form.
 
-    Returns ``(json_dict, parsed)`` where ``parsed`` says whether ``asen_fm.symmetry`` built it (spec string
-    or ``PermGroup``), i.e. whether the group came from a user rather than from a saved ``config.json``.
+    Returns ``(json_dict, parsed)`` where ``parsed`` says whether the group came from a user (spec string or
+    ``PermGroup``) rather than from a saved ``config.json``. A spec the model files know (``group_specs``) is
+    stored as itself, without building G; any other needs ``asen_fm.symmetry`` and is stored with its
+    generators.
     """
     if isinstance(group, dict):
         return parse_group_json(
             {k: group[k] for k in ("n", "generators", "spec") if k in group}, where(name)
         ), False
+    if isinstance(group, str):
+        try:
+            named = named_group(group)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+        if named is not None:
+            return {"n": named.n, "spec": named.spec}, True
     if isinstance(group, str) or hasattr(group, "to_json"):
         try:
             from asen_fm.symmetry import PermGroup
@@ -85,13 +107,14 @@ def normalize_symmetry(
     """A ``config.symmetries`` entry in its stored form, and whether a user (not config.json) gave it.
 
     ``value`` is a group (spec string, ``PermGroup``, JSON group), the user form ``{"group": ..., **options}``
-    or the stored form (a JSON group with the options beside ``n`` / ``generators``). Options:
+    or the stored form (a JSON group with the options beside ``n`` / ``spec`` / ``generators``). Options:
 
     - ``edges`` [[i, j], ...], ``framework`` ("full" | "sparse" | "weakly_sparse"), ``directed``: a graph;
     - ``pairs``: "orbits" (G's pair orbits bias the attention) or "none" (node-only breaking: no pair table,
       the attention is the plain one). A user's group without a graph gets "none" where that is exact
       (G is the product of symmetric groups on its node orbits, so the node colors alone pin G^(2)) and
-      the pair table would have more than n entries; a stored entry without it means "orbits";
+      the pair table would have more than n entries or n > 2048 (no [n, n] ids for S_n at n = 4096); a
+      stored entry without it means "orbits";
     - ``pair_group``: a group H containing G whose pair orbits bias the attention instead of G's (a
       coarser, cheaper coloring; the symmetry is then Aut(G's node colors) ∩ Aut(H's pair colors) ⊇ G);
     - ``positions`` [h, w]: row + column embeddings instead of one per node (the "2-D positions" baseline
@@ -213,7 +236,7 @@ def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str,
             raise ValueError(
                 f"{where(name)}: positions must be [h, w] with h * w = n = {entry['n']}, got {positions!r}"
             )
-        if any(len(set(g)) != len(g) or any(i != v for i, v in enumerate(g)) for g in entry["generators"]):
+        if int(group_node_ids(entry).max()) + 1 != entry["n"]:  # some node is moved: G is not trivial
             raise ValueError(
                 f"{where(name)}: row/column positions give every node its own embedding, so they break "
                 "every symmetry: use them with the trivial group"
@@ -237,7 +260,7 @@ def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str,
             f"{where(name)}: pairs='none' cannot carry the {entry['framework']} framework's graph"
         )
     if pairs is None and parsed and not graph:
-        pairs = "none" if _node_only_is_exact_and_cheaper(entry) else "orbits"
+        pairs = "none" if _node_only_by_default(entry) else "orbits"
     if pairs == "none":  # stored only when set: an entry without it has a pair table
         entry["pairs"] = pairs
 
@@ -248,7 +271,7 @@ def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) ->
     except ImportError:  # only the shipped files: the stored entry was checked when it was made
         return
     big = PermGroup.from_json(coarse)
-    for generator in entry["generators"]:
+    for generator in group_generators(entry).tolist():
         if not big.contains(generator):
             raise ValueError(
                 f"{where(name)}: pair_group must contain G, but G's generator {generator} is not in {big}: "
@@ -256,12 +279,12 @@ def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) ->
             )
 
 
-def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
+def _node_only_by_default(entry: dict[str, Any]) -> bool:
     try:
-        from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size
+        from asen_fm.symmetry.breaking import node_only_by_default
     except ImportError:
         return False
-    return node_only_is_exact(entry) and pair_table_size(entry) > entry["n"]  # cheap test first
+    return node_only_by_default(entry)
 
 
 def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
@@ -324,7 +347,7 @@ def moved_edge(entry: dict[str, Any]) -> tuple[list[int], list[int]] | None:
     edges = {tuple(e) for e in entry.get("edges", [])}
     if not directed:
         edges |= {(j, i) for i, j in edges}
-    for generator in entry["generators"]:
+    for generator in group_generators(entry).tolist():
         for i, j in sorted(edges):
             if (generator[i], generator[j]) not in edges:
                 return generator, [i, j]

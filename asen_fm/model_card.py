@@ -12,16 +12,17 @@ from typing import Any
 
 from asen_fm.configuration_asen import format_order
 from asen_fm.family_coloring import family_table_sizes, is_family
-from asen_fm.orbit_coloring import group_part
-from asen_fm.symmetry import node_orbits
+from asen_fm.orbit_coloring import group_node_ids, group_part
+from asen_fm.symmetry.breaking import group_key, symmetry_order
 from asen_fm.symmetry.cache import cached_group, cached_order, cached_two_closure, canonical_json
 
 
 def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
-    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache)."""
-    closure = cached_two_closure(group_json)
+    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache; closed
+    forms for named groups)."""
+    closure = cached_two_closure(group_key(group_json))
     return (
-        str(closure.group),
+        str(group_json.get("spec", closure.group)),
         closure.n,
         closure.order,
         closure.node_orbit_count,
@@ -32,19 +33,16 @@ def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int
 
 def _node_only_row(entry: dict[str, Any], group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
     """The same row for node-only breaking: pair orbits 0, and the node coloring's automorphism group (the
-    product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2)."""
-    from asen_fm.symmetry.breaking import group_key, symmetry_order
-
+    product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2).
+    Nothing here is O(n^2), and a named group is never built."""
     key = group_key(group_json)
-    group = cached_group(canonical_json(key))
-    nodes = int(node_orbits(group).max()) + 1
-    return str(group), group.n, cached_order(key), nodes, 0, symmetry_order(entry)
+    nodes = int(group_node_ids(group_json).max()) + 1
+    spec = group_json.get("spec") or str(cached_group(canonical_json(key)))
+    return spec, group_json["n"], cached_order(key), nodes, 0, symmetry_order(entry)
 
 
 def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     """One dict per symmetry of ``config``: name, spec, n, order, orbit counts, closure order, 2-closed."""
-    from asen_fm.symmetry.breaking import symmetry_order
-
     rows = []
     for name, entry in config.symmetries.items():
         if is_family(entry):

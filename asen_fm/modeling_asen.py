@@ -87,15 +87,16 @@ LARGE_PAIR_TABLE = 16
 
 
 def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(node ids long[n], pair ids long[n, n] with -1 where the framework allows no attention, or None
-    for node-only breaking), cached per entry."""
+    """(node ids long[n], pair ids [n, n] with -1 where the framework allows no attention, or None for
+    node-only breaking), cached per entry. Pair ids are kept compact: int16 below 32768 pair orbits (a
+    64 x 64 torus: 32 MiB), else int32."""
     key = json.dumps(entry, sort_keys=True)
     if key not in _COLORINGS:
         nodes, pairs, attend = symmetry_coloring(entry)
         if "positions" in entry:  # row/column embeddings: node i looks up its own row of the summed table
             nodes = np.arange(entry["n"])
         if pairs is not None:
-            pairs = pairs.astype(np.int64)
+            pairs = pairs.astype(np.int16 if int(pairs.max()) < 2**15 - 1 else np.int32, copy=False)
             if attend is not None:
                 pairs[~attend] = -1
             pairs = torch.from_numpy(pairs)
@@ -205,14 +206,15 @@ class OrbitLayout:
     """Where each example of a batch finds its orbit ids in the concatenated tables of its symmetries.
 
     ``node_index`` [B', n] indexes the stacked node embeddings (last row: zeros, for padding);
-    ``pair_index`` [B', n, n] the stacked pair tables, whose two extra rows are FILL (zero bias: a padded
-    node's query to a real key) and MASK (no attention: a padded key, or a non-edge of a sparse graph).
-    B' = 1 when the whole batch shares one symmetry.
+    ``pair_index`` int32 [B', n, n] the stacked pair tables, whose two extra rows are FILL (zero bias: a
+    padded node's query to a real key) and MASK (no attention: a padded key, or a non-edge of a sparse
+    graph); None when no symmetry of the batch has a pair table. B' = 1 when the whole batch shares one
+    symmetry.
     """
 
     embedders: tuple[SymmetryEmbedder, ...]
     node_index: torch.Tensor
-    pair_index: torch.Tensor
+    pair_index: torch.Tensor | None
     lengths: torch.Tensor
 
     @property
@@ -225,9 +227,8 @@ class OrbitLayout:
         return not any(e.has_pairs for e in self.embedders)
 
     def to(self, device: torch.device) -> OrbitLayout:
-        return OrbitLayout(
-            self.embedders, self.node_index.to(device), self.pair_index.to(device), self.lengths.to(device)
-        )
+        pairs = None if self.pair_index is None else self.pair_index.to(device)
+        return OrbitLayout(self.embedders, self.node_index.to(device), pairs, self.lengths.to(device))
 
     def padded(self, n_max: int | torch.SymInt) -> OrbitLayout:
         """The same layout padded to ``n_max`` >= its width (a symbolic length under torch.export): extra
@@ -273,16 +274,21 @@ def build_layout(
         nodes, pairs = nodes + e.num_node_orbits, pairs + e.num_pair_orbits
     fill, mask = pairs, pairs + 1
     node_index = torch.full((len(embedders), n_max), nodes, dtype=torch.long)
-    pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.long)
     lengths = torch.zeros(len(embedders), dtype=torch.long)
+    colorings = []
     for b, e in enumerate(embedders):
         node_ids, pair_ids = e.ids(sizes[b] if sizes is not None else None)
         n = lengths[b] = len(node_ids)
         node_index[b, :n] = node_ids + node_offset[e]
+        colorings.append((n, pair_ids, pair_offset[e]))
+    if not any(e.has_pairs for e in unique):  # node-only: no [n, n] index at all
+        return OrbitLayout(unique, node_index, None, lengths)
+    pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.int32)
+    for b, (n, pair_ids, offset) in enumerate(colorings):
         if pair_ids is None:  # node-only: no bias inside the example
             pair_index[b, :n, :n] = fill
         else:
-            pair_index[b, :n, :n] = torch.where(pair_ids >= 0, pair_ids + pair_offset[e], mask)
+            pair_index[b, :n, :n] = torch.where(pair_ids >= 0, pair_ids.int() + offset, mask)
         pair_index[b, n:, :n] = fill
     return OrbitLayout(unique, node_index, pair_index, lengths)
 
@@ -335,6 +341,7 @@ def pair_embedding_attention(
     gathered once instead.
     """
     batch, heads, n, _ = query.shape
+    ids = ids.long()
     scores = torch.matmul(query, key.transpose(2, 3))
     small = pair_keys.shape[0] <= n
     if small:
@@ -356,6 +363,95 @@ def pair_embedding_attention(
         gathered_values = pair_values[ids].expand(batch, -1, -1, -1)
         output = output + torch.einsum("bhij,bijd->bhid", weights, gathered_values)
     return output.transpose(1, 2).contiguous(), weights
+
+
+# Query rows per block of the CPU orbit-bias attention: a block's [B, H, rows, n] scores hold ~4 M floats.
+BLOCK_SCORES = 2**22
+
+
+class BlockedOrbitAttention(torch.autograd.Function):
+    """softmax(q k^T * scaling + table[ids]) v over blocks of query rows, forward and backward.
+
+    The bias is gathered per block from ``table`` [P, H] (``ids`` int [B', n, n], B' = 1 or B) and never
+    exists as [B', H, n, n]; the backward recomputes each block's softmax (flash-attention style) instead of
+    keeping the attention weights, so memory grows with B x H x rows x n rather than B x H x n^2, and the
+    table's gradient is summed per block with ``index_add_``. Exact: the same arithmetic as the unblocked
+    softmax attention, up to float rounding (tests/model/test_model_large_n.py).
+    """
+
+    @staticmethod
+    def forward(ctx, query, key, value, table, ids, scaling: float, rows: int):  # noqa: ANN001, ANN205
+        scaled = query * scaling
+        heads_table = table.t().contiguous()  # [H, P]
+        output = torch.empty_like(query)
+        for start in range(0, query.shape[2], rows):
+            probs = _block_probs(scaled, key, heads_table, ids, start, rows)
+            output[:, :, start : start + rows] = torch.matmul(probs, value)
+        ctx.save_for_backward(query, key, value, table, ids, output)
+        ctx.scaling, ctx.rows = scaling, rows
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):  # noqa: ANN001, ANN205
+        query, key, value, table, ids, output = ctx.saved_tensors
+        scaling, rows = ctx.scaling, ctx.rows
+        scaled = query * scaling
+        heads_table = table.t().contiguous()
+        grad_output = grad_output.contiguous()
+        delta = (grad_output * output).sum(-1, keepdim=True)  # [B, H, n, 1]
+        grad_query, grad_key, grad_value = (
+            torch.empty_like(query),
+            torch.zeros_like(key),
+            torch.zeros_like(value),
+        )
+        grad_table = torch.zeros_like(heads_table)  # [H, P]
+        for start in range(0, query.shape[2], rows):
+            stop = min(start + rows, query.shape[2])
+            probs = _block_probs(scaled, key, heads_table, ids, start, rows)
+            block_grad = grad_output[:, :, start:stop]
+            grad_value += torch.matmul(probs.transpose(-1, -2), block_grad)
+            scores_grad = torch.matmul(block_grad, value.transpose(-1, -2))
+            scores_grad.sub_(delta[:, :, start:stop]).mul_(probs)  # d(logits) [B, H, rows, n]
+            grad_query[:, :, start:stop] = torch.matmul(scores_grad, key)
+            grad_key += torch.matmul(scores_grad.transpose(-1, -2), query[:, :, start:stop])
+            bias_grad = scores_grad.sum(0, keepdim=True) if ids.shape[0] == 1 else scores_grad
+            block_ids = ids[:, start:stop].reshape(-1).long()
+            grad_table.index_add_(1, block_ids, bias_grad.transpose(0, 1).reshape(bias_grad.shape[1], -1))
+        grad_query.mul_(scaling)
+        grad_key.mul_(scaling)
+        return grad_query, grad_key, grad_value, grad_table.t(), None, None, None
+
+
+def _block_probs(
+    scaled: torch.Tensor,
+    key: torch.Tensor,
+    heads_table: torch.Tensor,
+    ids: torch.Tensor,
+    start: int,
+    rows: int,
+) -> torch.Tensor:
+    """Softmax weights [B, H, rows, n] of query rows start..start + rows, bias looked up from [H, P]."""
+    block_ids = ids[:, start : start + rows]  # [B', rows, n]
+    bias = heads_table[:, block_ids.long()].transpose(0, 1)  # [B', H, rows, n]
+    scores = torch.matmul(scaled[:, :, start : start + rows], key.transpose(-1, -2))
+    scores += bias
+    return scores.softmax(dim=-1)
+
+
+def blocked_orbit_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    table: torch.Tensor,
+    ids: torch.Tensor,
+    scaling: float,
+) -> torch.Tensor:
+    """:class:`BlockedOrbitAttention` with rows chosen so a block holds about ``BLOCK_SCORES`` scores;
+    returns [B, n, H, d] like the other attention functions."""
+    batch, heads, n, _ = query.shape
+    rows = max(16, BLOCK_SCORES // max(batch * heads * n, 1))
+    output = BlockedOrbitAttention.apply(query, key, value, table, ids, scaling, rows)
+    return output.transpose(1, 2).contiguous()
 
 
 def flex_orbit_attention(
@@ -448,6 +544,14 @@ class AsenAttention(nn.Module):
             if dropout > 0:
                 raise ValueError("flex_attention does not support attention dropout; set the model to eval()")
             output = flex_orbit_attention(query, key, value, table, ids, self.scaling, self.training)
+        elif (
+            implementation == "sdpa"
+            and pair_keys is None
+            and query.device.type == "cpu"
+            and not dropout
+            and not tracing()
+        ):
+            output = blocked_orbit_attention(query, key, value, table, ids, self.scaling)
         else:
             bias = table[ids].permute(0, 3, 1, 2)  # [B', H, n, n]
             if pair_keys is not None:

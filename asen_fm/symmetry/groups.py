@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from asen_fm.orbit_coloring import degree_and_generators, node_orbits, parse_group_json, validate_permutation
+from asen_fm.group_specs import named_group
+from asen_fm.orbit_coloring import (
+    decode_generators,
+    degree_and_generators,
+    node_orbits,
+    parse_group_json,
+    validate_permutation,
+)
 from asen_fm.symmetry import named
 from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
@@ -221,14 +228,22 @@ class PermGroup:
         return f"PermGroup.parse({str(self)!r})"
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-plain form ``{"n", "generators", "spec"}``; ``from_json`` inverts it."""
-        return {"n": self.n, "generators": [g.tolist() for g in self.generators], "spec": str(self)}
+        """The stored JSON form (``orbit_coloring.parse_group_json``): ``{"n", "spec"}`` for a named group the
+        model files can build from its spec, else ``{"n", "generators": <compact>[, "spec"]}``;
+        ``from_json`` inverts it."""
+        if self._spec is not None and named_group(self._spec) is not None:
+            return {"n": self.n, "spec": self._spec}
+        gens = np.stack(self.generators) if self.generators else np.zeros((0, self.n), dtype=np.int64)
+        return parse_group_json({"n": self.n, "generators": gens, "spec": str(self)}, name="group JSON")
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> PermGroup:
-        """Inverse of :meth:`to_json`; the generators are the truth, ``spec`` (optional) must agree."""
+        """Inverse of :meth:`to_json` (older generator lists too): a spec alone builds the named group;
+        where generators are given they are the truth, and a ``spec`` beside them must agree."""
         obj = parse_group_json(obj, name="group JSON")
-        group = cls(obj["n"], obj["generators"])
+        if "generators" not in obj:
+            return cls.parse(obj["spec"])
+        group = cls(obj["n"], decode_generators(obj["generators"], obj["n"]))
         spec = obj.get("spec")
         if spec is None:
             return group
