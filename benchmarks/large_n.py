@@ -136,8 +136,10 @@ def main() -> None:
     if args.only and set(args.only) - set(known):
         print(f"large_n.py: error: unknown variant(s); known: {', '.join(known)}", file=sys.stderr)
         sys.exit(2)
-    print("| n | variant | build s | step s | step ratio | save s | load s | build+save+load s | peak RSS MiB "
-          "(after build / step / load) | config.json bytes | task card bytes | pair orbits |")
+    print(
+        "| n | variant | build s | step s | step ratio | save s | load s | build+save+load s | peak RSS MiB "
+        "(after build / step / load) | config.json bytes | task card bytes | pair orbits |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for side in args.sides:
@@ -148,13 +150,21 @@ def main() -> None:
             r = run(entry, side, args.repeats)
             baseline = baseline or r["step"]
             total = r["build"] + r["save"] + r["load"]
-            print(
-                f"| {side * side} | {name} | {r['build']:.2f} | {r['step']:.2f} | {r['step'] / baseline:.2f} | "
-                f"{r['save']:.2f} | {r['load']:.2f} | {total:.2f} | {r['rss_peak']:.0f} ({r['rss_build']:.0f} / "
-                f"{r['rss_step']:.0f} / {r['rss_load']:.0f}) | {r['config_bytes']:,} | {r['card_bytes']:,} | "
-                f"{r['pair_orbits']:,} |",
-                flush=True,
-            )
+            cells = [
+                side * side,
+                name,
+                f"{r['build']:.2f}",
+                f"{r['step']:.2f}",
+                f"{r['step'] / baseline:.2f}",
+                f"{r['save']:.2f}",
+                f"{r['load']:.2f}",
+                f"{total:.2f}",
+                f"{r['rss_peak']:.0f} ({r['rss_build']:.0f} / {r['rss_step']:.0f} / {r['rss_load']:.0f})",
+                f"{r['config_bytes']:,}",
+                f"{r['card_bytes']:,}",
+                f"{r['pair_orbits']:,}",
+            ]
+            print("| " + " | ".join(map(str, cells)) + " |", flush=True)
             results.append({"n": side * side, "variant": name, **r})
     print(json.dumps(results), file=sys.stderr)
 
