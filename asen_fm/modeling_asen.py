@@ -236,6 +236,8 @@ class OrbitLayout:
         extra = n_max - self.node_index.shape[1]
         nodes = sum(e.num_node_orbits for e in self.embedders)
         node_index = nn.functional.pad(self.node_index, (0, extra), value=nodes)
+        if self.pair_index is None:  # node-only: padded keys are masked by the key bias alone
+            return OrbitLayout(self.embedders, node_index, None, self.lengths)
         pair_index = nn.functional.pad(self.pair_index, (0, 0, 0, extra), value=self.fill_id)
         pair_index = nn.functional.pad(pair_index, (0, extra), value=self.fill_id + 1)
         return OrbitLayout(self.embedders, node_index, pair_index, self.lengths)

@@ -167,3 +167,25 @@ def test_the_model_runs_the_blocked_path_on_cpu_and_matches_eager() -> None:
     torch.testing.assert_close(grads["sdpa"][0], grads["eager"][0], rtol=0, atol=1e-10)
     for name, grad in grads["sdpa"][1].items():
         torch.testing.assert_close(grad, grads["eager"][1][name], rtol=0, atol=1e-10, msg=name)
+
+
+def test_node_only_layout_pads_under_a_dynamic_export_length() -> None:
+    """A node-only layout has no pair index; padding it to a symbolic length (torch.export) keeps it None."""
+    from torch.export import Dim
+
+    torch.manual_seed(0)
+    model = AsenModel(tiny_config({"t": "trivial(6)"}, initializer_range=0.3)).eval()
+    assert model.config.symmetries["t"]["pairs"] == "none"
+
+    def inputs(n: int) -> dict[str, torch.Tensor]:
+        mask = torch.zeros(2, n, dtype=torch.long)
+        mask[:, :6] = 1
+        return {"input_ids": torch.randint(0, 5, (2, n)), "attention_mask": mask}
+
+    shapes = {"input_ids": {1: Dim("n", min=6, max=32)}, "attention_mask": {1: Dim("n", min=6, max=32)}}
+    with torch.no_grad():
+        program = torch.export.export(model, (), inputs(8), dynamic_shapes=shapes)
+        for length in (6, 9, 20):
+            example = inputs(length)
+            expected = model(**example).last_hidden_state
+            torch.testing.assert_close(program.module()(**example)[0], expected, atol=1e-5, rtol=1e-5)
