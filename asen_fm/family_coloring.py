@@ -14,8 +14,13 @@ dihedral      one orbit                                    undirected cyclic dis
 symmetric     one orbit                                    diagonal / off-diagonal
 swap_halves   one orbit                                    diagonal / same half / other half
 trivial       absolute position i (node-only breaking)     (i, j) when pairs are asked for
+relative      one orbit                                    signed offset j - i (T5's relative positions)
 grid torus    one orbit                                    signed (row, column) offsets mod (h, w)
 ============  ===========================================  ================================================
+
+``relative(*)`` is the trivial group colored the way a relative-position transformer sees a sequence: its
+coloring is far coarser than trivial(n)'s n^2 pair orbits, yet the +1 offsets form a directed path that no
+permutation but the identity keeps, so the model it gives has exactly the trivial symmetry.
 
 Tables stay bounded: distances below ``exact`` get a row each and longer ones share T5-style logarithmic
 buckets up to ``max_n`` (the family's bound: no example may be longer). Within ``exact`` the coloring is
@@ -120,6 +125,8 @@ class FamilyRule:
     tables: Callable[[int, int], tuple[int, int]]
     min_n: int
     reach: Callable[[Size], int] | None = None
+    group: str | None = None  # the registered group of each member, when not the family's own name
+    partition: bool = True  # False: never G_n's orbit partition (coarser), though Aut(colors) = G_n
     even: bool = False
     dims: int = 1  # 2 for grids: the size is (h, w)
 
@@ -166,6 +173,12 @@ def _trivial(size: Size, exact: int, max_n: int) -> Names:
     return node, node[:, None] * max_n + node[None, :]
 
 
+def _relative(size: Size, exact: int, max_n: int) -> Names:
+    (n,) = size
+    offset = np.arange(n)[None, :] - np.arange(n)[:, None]
+    return np.zeros(n, dtype=np.int64), signed_bucket(offset, exact, max_n)
+
+
 def _grid_torus(size: Size, exact: int, max_n: int) -> Names:
     h, w = size
     rows, cols = np.divmod(np.arange(h * w), w)
@@ -194,6 +207,9 @@ FAMILIES: dict[str, FamilyRule] = {
     "symmetric": FamilyRule(_symmetric, lambda e, m: (1, 2), min_n=1),
     "swap_halves": FamilyRule(_swap_halves, lambda e, m: (1, 3), min_n=2, even=True),
     "trivial": FamilyRule(_trivial, lambda e, m: (m, m * m), min_n=1),
+    "relative": FamilyRule(
+        _relative, lambda e, m: (1, 2 * _rows(e, m) - 1), min_n=1, group="trivial", partition=False
+    ),
     "grid": FamilyRule(
         _grid_torus,
         lambda e, m: (1, (2 * _rows(e, m) - 1) ** 2),
@@ -310,6 +326,8 @@ def check_family_size(entry: Mapping[str, Any], size: Size, where: str = "") -> 
 def exact_at(entry: Mapping[str, Any], size: Size) -> bool:
     """Whether the family's coloring at ``size`` is exactly G_n's orbit partition (no bucket merges)."""
     rule = FAMILIES[entry["family"]]
+    if not rule.partition:
+        return math.prod(size) == 1
     if rule.reach is None:
         return True
     distances = np.arange(rule.reach(tuple(size)) + 1)  # exact iff no two of them share a bucket

@@ -119,9 +119,10 @@ class Family:
         check_family_size(self.entry, size)
         free = iter(size)
         args = [next(free) if arg == FREE else arg for arg in self.entry["args"]]
-        builder = group_builder(self.name)
+        name = FAMILIES[self.name].group or self.name
+        builder = group_builder(name)
         if builder is None:
-            raise ValueError(f"family {self.name!r}: no group named {self.name!r} is registered")
+            raise ValueError(f"family {self.name!r}: no group named {name!r} is registered")
         return builder(*args)
 
     def coloring(self, n: int | tuple[int, int]) -> tuple[np.ndarray, np.ndarray | None]:

@@ -63,6 +63,7 @@ def test_default_buckets_are_exact_where_claimed_and_coarser_elsewhere(name: str
         ("cyclic(*)", 13),
         ("dihedral(*)", 12),
         ("grid(*, *, torus)", (6, 7)),
+        ("relative(*)", 9),  # T5-style signed offsets: far coarser than trivial(9)'s orbits, same Aut
     ],
 )
 def test_bucketed_colorings_still_pin_exactly_g_n(spec: str, size) -> None:
