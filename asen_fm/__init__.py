@@ -24,6 +24,7 @@ from .modeling_asen import (
     AsenPreTrainedModel,
     SymmetryEmbedder,
 )
+from .symmetry.registry import declare_group_module
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,9 @@ AutoModel.register(AsenConfig, AsenModel, exist_ok=True)
 AutoModelForTokenClassification.register(AsenConfig, AsenForTokenClassification, exist_ok=True)
 AutoModelForSequenceClassification.register(AsenConfig, AsenForSequenceClassification, exist_ok=True)
 hub.install()
+# Group names that application domains register: a spec naming one imports its module on first use.
+SKELETON_GROUPS = ("skeleton16_flip", "skeleton16_limbs", "skeleton16_pairs")
+declare_group_module("asen_fm.domains.pose.skeleton", SKELETON_GROUPS)
 
 __all__ = [
     "AsenConfig",

@@ -7,7 +7,7 @@ import importlib
 import sys
 
 # Each module in asen_fm.commands exposes ``register(subparsers)``; the parser it adds sets ``func``.
-COMMANDS = ("orbits", "data", "demo")
+COMMANDS = ("orbits", "data", "demo", "select")
 
 
 def build_parser() -> argparse.ArgumentParser:

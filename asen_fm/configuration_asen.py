@@ -1,7 +1,12 @@
 """Configuration of the ASEN transformer: backbone sizes, input kinds, symmetries and tasks.
 
 Everything here is JSON-plain so that ``config.json`` alone rebuilds every orbit coloring a checkpoint was
-trained with: each symmetry is stored as ``{"n": n, "generators": [[...], ...], "spec": "..."}``.
+trained with. Each symmetry is stored as its spec where the shipped ``group_specs`` module knows it
+(``{"n": 4096, "spec": "grid(64, 64, patch, 2)", "pairs": "none"}``: a few bytes at any n), else with its
+generators in compact form (``{"n": n, "generators": {"dtype": "int16", "base64": "..."}, "spec": ...}``);
+beside the group, its breaking options (``edges``, ``framework``, ``directed``, ``pairs``, ``pair_group``,
+``positions``).
+Older checkpoints (generators as lists of ints) load unchanged; see ``orbit_coloring.parse_group_json``.
 
 This file is shipped next to the weights for ``trust_remote_code`` loading, so it imports only
 ``transformers`` and the standard library at module level; ``asen_fm.symmetry`` (needed only to parse spec
@@ -17,7 +22,16 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from .orbit_coloring import FRAMEWORKS, group_part, parse_edges, parse_group_json
+from .family_coloring import FREE, check_family_entry, is_family
+from .group_specs import named_group
+from .orbit_coloring import (
+    FRAMEWORKS,
+    group_generators,
+    group_node_ids,
+    group_part,
+    parse_edges,
+    parse_group_json,
+)
 
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 HEAD_KINDS = ("token", "sequence", "node_regression")
@@ -25,6 +39,7 @@ POOLINGS = ("mean", "sum")
 REGRESSION_LOSSES = ("l1", "mse")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 ENTRY_KEYS = ("edges", "framework", "directed", "pairs", "pair_group", "positions")
+FAMILY_KEYS = ("max_n", "exact")  # a family's bounds (``{"group": "reversal(*)", "max_n": 64}``)
 PAIR_MODES = ("orbits", "none")
 
 # Complete auto_map written into every saved config.json (file stem . class name).
@@ -45,15 +60,24 @@ def _check_name(name: Any, what: str) -> str:
 
 
 def group_to_json(group: Any, name: str = "?") -> tuple[dict[str, Any], bool]:
-    """Normalize a group given as JSON dict, spec string or ``PermGroup`` to its JSON dict form.
+    """Normalize a group given as JSON dict, spec string or ``PermGroup`` to its stored JSON form.
 
-    Returns ``(json_dict, parsed)`` where ``parsed`` says whether ``asen_fm.symmetry`` built it (spec string
-    or ``PermGroup``), i.e. whether the group came from a user rather than from a saved ``config.json``.
+    Returns ``(json_dict, parsed)`` where ``parsed`` says whether the group came from a user (spec string or
+    ``PermGroup``) rather than from a saved ``config.json``. A spec the model files know (``group_specs``) is
+    stored as itself, without building G; any other needs ``asen_fm.symmetry`` and is stored with its
+    generators.
     """
     if isinstance(group, dict):
         return parse_group_json(
             {k: group[k] for k in ("n", "generators", "spec") if k in group}, where(name)
         ), False
+    if isinstance(group, str):
+        try:
+            named = named_group(group)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+        if named is not None:
+            return {"n": named.n, "spec": named.spec}, True
     if isinstance(group, str) or hasattr(group, "to_json"):
         try:
             from asen_fm.symmetry import PermGroup
@@ -83,18 +107,27 @@ def normalize_symmetry(
     """A ``config.symmetries`` entry in its stored form, and whether a user (not config.json) gave it.
 
     ``value`` is a group (spec string, ``PermGroup``, JSON group), the user form ``{"group": ..., **options}``
-    or the stored form (a JSON group with the options beside ``n`` / ``generators``). Options:
+    or the stored form (a JSON group with the options beside ``n`` / ``spec`` / ``generators``). Options:
 
     - ``edges`` [[i, j], ...], ``framework`` ("full" | "sparse" | "weakly_sparse"), ``directed``: a graph;
     - ``pairs``: "orbits" (G's pair orbits bias the attention) or "none" (node-only breaking: no pair table,
       the attention is the plain one). A user's group without a graph gets "none" where that is exact
       (G is the product of symmetric groups on its node orbits, so the node colors alone pin G^(2)) and
-      the pair table would have more than n entries; a stored entry without it means "orbits";
+      the pair table would have more than n entries or n > 2048 (no [n, n] ids for S_n at n = 4096); a
+      stored entry without it means "orbits";
     - ``pair_group``: a group H containing G whose pair orbits bias the attention instead of G's (a
       coarser, cheaper coloring; the symmetry is then Aut(G's node colors) ∩ Aut(H's pair colors) ⊇ G);
     - ``positions`` [h, w]: row + column embeddings instead of one per node (the "2-D positions" baseline
       of a trivial group on an h x w grid).
+
+    A family across sizes (``"reversal(*)"``, or ``{"group": "cyclic(*)", "max_n": 64, "exact": 16}``) is
+    stored as a family entry (see ``family_coloring``): one coloring per length, built when it is needed.
     """
+    family = _family_entry(value, name)
+    if family is not None:
+        if edges is not None or framework is not None or directed is not None:
+            raise ValueError(f"{where(name)}: a family across sizes takes no graph (edges need one degree)")
+        return family, not is_family(value)
     options: dict[str, Any] = {}
     if isinstance(value, dict) and "group" in value:
         unknown = set(value) - {"group", *ENTRY_KEYS}
@@ -124,6 +157,47 @@ def normalize_symmetry(
     _add_graph(entry, options, name)
     _add_pair_options(entry, options, name, parsed)
     return entry, parsed
+
+
+def _family_entry(value: Any, name: str) -> dict[str, Any] | None:
+    """The stored family entry of a family given as spec, ``{"group": spec, **bounds}`` or stored entry;
+    None for anything else."""
+    if is_family(value):  # stored form (config.json): checked without asen_fm
+        try:
+            return check_family_entry(value)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+    group, options = value, {}
+    if isinstance(value, dict) and "group" in value:
+        group, options = value["group"], {k: v for k, v in value.items() if k != "group"}
+    if is_family(group):
+        spec_entry: Any = group
+    elif isinstance(group, str) and FREE in group:
+        try:
+            from asen_fm.symmetry.sizes import family_entry
+        except ImportError as err:  # a fresh process with only the shipped model files
+            raise ValueError(
+                f"{where(name)}: parsing {group!r} needs the asen_fm package; pass the stored family form "
+                "{'family': ..., 'args': ['*'], 'max_n': ..., 'exact': ...} instead"
+            ) from err
+        try:
+            spec_entry = family_entry(group)
+        except ValueError as err:
+            raise ValueError(f"{where(name)}: {err}") from None
+    else:
+        if any(key in options for key in FAMILY_KEYS):
+            raise ValueError(f"{where(name)}: {', '.join(FAMILY_KEYS)} bound a family such as 'reversal(*)'")
+        return None
+    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs"})
+    if unknown:
+        raise ValueError(
+            f"{where(name)}: a family across sizes takes {', '.join(FAMILY_KEYS)} and pairs, not {unknown} "
+            "(graphs, pair_group and positions need one degree)"
+        )
+    try:
+        return check_family_entry({**spec_entry, **options})
+    except ValueError as err:
+        raise ValueError(f"{where(name)}: {err}") from None
 
 
 def _add_graph(entry: dict[str, Any], options: dict[str, Any], name: str) -> None:
@@ -162,7 +236,7 @@ def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str,
             raise ValueError(
                 f"{where(name)}: positions must be [h, w] with h * w = n = {entry['n']}, got {positions!r}"
             )
-        if any(len(set(g)) != len(g) or any(i != v for i, v in enumerate(g)) for g in entry["generators"]):
+        if int(group_node_ids(entry).max()) + 1 != entry["n"]:  # some node is moved: G is not trivial
             raise ValueError(
                 f"{where(name)}: row/column positions give every node its own embedding, so they break "
                 "every symmetry: use them with the trivial group"
@@ -186,7 +260,7 @@ def _add_pair_options(entry: dict[str, Any], options: dict[str, Any], name: str,
             f"{where(name)}: pairs='none' cannot carry the {entry['framework']} framework's graph"
         )
     if pairs is None and parsed and not graph:
-        pairs = "none" if _node_only_is_exact_and_cheaper(entry) else "orbits"
+        pairs = "none" if _node_only_by_default(entry) else "orbits"
     if pairs == "none":  # stored only when set: an entry without it has a pair table
         entry["pairs"] = pairs
 
@@ -197,7 +271,7 @@ def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) ->
     except ImportError:  # only the shipped files: the stored entry was checked when it was made
         return
     big = PermGroup.from_json(coarse)
-    for generator in entry["generators"]:
+    for generator in group_generators(entry).tolist():
         if not big.contains(generator):
             raise ValueError(
                 f"{where(name)}: pair_group must contain G, but G's generator {generator} is not in {big}: "
@@ -205,16 +279,18 @@ def _check_subgroup(entry: dict[str, Any], coarse: dict[str, Any], name: str) ->
             )
 
 
-def _node_only_is_exact_and_cheaper(entry: dict[str, Any]) -> bool:
+def _node_only_by_default(entry: dict[str, Any]) -> bool:
     try:
-        from asen_fm.symmetry.breaking import node_only_is_exact, pair_table_size
+        from asen_fm.symmetry.breaking import node_only_by_default
     except ImportError:
         return False
-    return node_only_is_exact(entry) and pair_table_size(entry) > entry["n"]  # cheap test first
+    return node_only_by_default(entry)
 
 
 def warn_about_symmetry(name: str, entry: dict[str, Any]) -> None:
     """Every warning a user's symmetry may deserve: the model's symmetry is larger or smaller than G."""
+    if is_family(entry):  # exactly G_n at every n (family_coloring's claims, checked by the tests)
+        return
     if entry.get("pairs") == "none":
         warn_if_node_only_is_loose(name, entry)
     elif "pair_group" not in entry:
@@ -271,7 +347,7 @@ def moved_edge(entry: dict[str, Any]) -> tuple[list[int], list[int]] | None:
     edges = {tuple(e) for e in entry.get("edges", [])}
     if not directed:
         edges |= {(j, i) for i, j in edges}
-    for generator in entry["generators"]:
+    for generator in group_generators(entry).tolist():
         for i, j in sorted(edges):
             if (generator[i], generator[j]) not in edges:
                 return generator, [i, j]
@@ -369,6 +445,8 @@ class AsenConfig(PreTrainedConfig):
             JSON dict ``{"n", "generators"[, "spec"]}``, or a graph symmetry ``{"group": <any of those>,
             "edges": [[i, j], ...], "framework": "full" | "sparse" | "weakly_sparse", "directed": False}``.
             Stored flat: the JSON group plus ``edges`` / ``framework`` / ``directed`` when a graph is given.
+            A family across sizes (``"reversal(*)"``, ``{"group": "cyclic(*)", "max_n": 64}``) serves every
+            length up to ``max_n`` with one set of tables (``asen_fm.family_coloring``).
         tasks: ``{task: {"symmetry", "head", "num_labels", "problem_type", "loss"}}``
             for ``AsenForMultiTask``.
 

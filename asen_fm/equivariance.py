@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from transformers.modeling_outputs import BaseModelOutput, SequenceClassifierOutput
 
+from asen_fm.family_coloring import is_family
 from asen_fm.orbit_coloring import group_part
 
 # Allowed |error| per output dtype, relative to max(1, max |output|).
@@ -114,7 +115,8 @@ def assert_equivariant(
 ) -> dict[str, float]:
     """Assert f(g . x) = g . f(x) (or f(x)) for ``samples`` random g in ``group``; return the errors.
 
-    ``group`` is a PermGroup or spec (default: the group of the selected symmetry in ``model.config``).
+    ``group`` is a PermGroup or spec (default: the group of the selected symmetry in ``model.config``; for
+    a family such as ``reversal(*)``, its member at the inputs' length).
     ``outside`` is a permutation that must *break* the model (error above 100 x the tolerance), or
     ``"auto"`` to draw one outside G^(2), the largest symmetry orbit colorings can pin down. The
     tolerance is ``atol`` or a per-dtype default (float64 1e-9, float32 2e-5, ...) times
@@ -125,7 +127,7 @@ def assert_equivariant(
     inputs, n = _node_inputs(inputs)
     selector = _selector(symmetry, task)
     if group is None:
-        group = _configured_group(model, symmetry, task)
+        group = _configured_group(model, symmetry, task, n)
     group = PermGroup.parse(group)
     if group.n != n:
         raise ValueError(f"group acts on {group.n} points but the inputs have {n} nodes")
@@ -157,7 +159,8 @@ def assert_equivariant(
     return report
 
 
-def _configured_group(model: torch.nn.Module, symmetry: str | None, task: str | None) -> dict[str, Any]:
+def _configured_group(model: torch.nn.Module, symmetry: str | None, task: str | None, n: int) -> Any:
+    """The group of the selected symmetry (a family's member of degree n)."""
     config = model.config
     if task is not None:
         symmetry = config.tasks[task]["symmetry"]
@@ -167,7 +170,12 @@ def _configured_group(model: torch.nn.Module, symmetry: str | None, task: str | 
                 f"pass symmetry=... or group=...: the model has symmetries {sorted(config.symmetries)}"
             )
         symmetry = next(iter(config.symmetries))
-    return group_part(config.symmetries[symmetry])
+    entry = config.symmetries[symmetry]
+    if is_family(entry):
+        from asen_fm.symmetry.sizes import Family
+
+        return Family.parse(entry).group(n)
+    return group_part(entry)
 
 
 def _outside_element(group: Any, rng: np.random.Generator) -> np.ndarray:

@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from asen_fm.configuration_asen import format_order
-from asen_fm.orbit_coloring import group_part
-from asen_fm.symmetry import node_orbits
+from asen_fm.family_coloring import family_table_sizes, is_family
+from asen_fm.orbit_coloring import group_node_ids, group_part
+from asen_fm.symmetry.breaking import group_key, symmetry_order
 from asen_fm.symmetry.cache import cached_group, cached_order, cached_two_closure, canonical_json
 
 
 def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
-    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache)."""
-    closure = cached_two_closure(group_json)
+    """(spec, n, |G|, node orbits, pair orbits, |G^(2)|) of a JSON group (shared per-process cache; closed
+    forms for named groups)."""
+    closure = cached_two_closure(group_key(group_json))
     return (
-        str(closure.group),
+        str(group_json.get("spec", closure.group)),
         closure.n,
         closure.order,
         closure.node_orbit_count,
@@ -31,21 +33,21 @@ def _group_row(group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int
 
 def _node_only_row(entry: dict[str, Any], group_json: dict[str, Any]) -> tuple[str, int, int, int, int, int]:
     """The same row for node-only breaking: pair orbits 0, and the node coloring's automorphism group (the
-    product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2)."""
-    from asen_fm.symmetry.breaking import group_key, symmetry_order
-
+    product of symmetric groups on the node orbits, or trivial for row/column positions) in place of G^(2).
+    Nothing here is O(n^2), and a named group is never built."""
     key = group_key(group_json)
-    group = cached_group(canonical_json(key))
-    nodes = int(node_orbits(group).max()) + 1
-    return str(group), group.n, cached_order(key), nodes, 0, symmetry_order(entry)
+    nodes = int(group_node_ids(group_json).max()) + 1
+    spec = group_json.get("spec") or str(cached_group(canonical_json(key)))
+    return spec, group_json["n"], cached_order(key), nodes, 0, symmetry_order(entry)
 
 
 def symmetry_rows(config: Any) -> list[dict[str, Any]]:
     """One dict per symmetry of ``config``: name, spec, n, order, orbit counts, closure order, 2-closed."""
-    from asen_fm.symmetry.breaking import symmetry_order
-
     rows = []
     for name, entry in config.symmetries.items():
+        if is_family(entry):
+            rows.append(_family_row(name, entry))
+            continue
         group_json = group_part(entry)
         if entry.get("pairs") == "none":  # node-only: no pair table, and no 2-closure to compute
             spec, n, order, nodes, pairs, closure = _node_only_row(entry, group_json)
@@ -68,6 +70,28 @@ def symmetry_rows(config: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _family_row(name: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A family's row: any n up to its bound, its fixed table sizes, and G_n as the symmetry at every n."""
+    nodes, pairs = family_table_sizes(entry)
+    return {
+        "name": name,
+        "spec": entry["spec"],
+        "n": f"any n <= {entry['max_n']}",
+        "order": "\\|G_n\\|",
+        "node_orbits": f"{nodes} rows (shared across n)",
+        "pair_orbits": f"{pairs} rows (shared across n)" if pairs else "-",
+        "closure_order": "G_n",
+        "two_closed": True,
+        "framework": "-",
+        "edges": 0,
+        "symmetry_order": "G_n at every n",
+    }
+
+
+def _cell(value: Any) -> str:
+    return format_order(value) if isinstance(value, int) else str(value)
 
 
 def model_card_text(config: Any) -> str:
@@ -99,12 +123,14 @@ def model_card_text(config: Any) -> str:
     ]
     for row, entry in zip(symmetry_rows(config), config.symmetries.values(), strict=True):
         closed = "yes" if row["two_closed"] else f"no ({format_order(row['closure_order'])})"
-        if entry.get("pairs") == "none":
+        if is_family(entry):
+            closed = f"family: exactly G_n's orbits for distances < {entry['exact']}, buckets past them"
+        elif entry.get("pairs") == "none":
             closed = "- (node-only breaking)"
         lines.append(
-            f"| {row['name']} | `{row['spec']}` | {row['n']} | {format_order(row['order'])} | "
+            f"| {row['name']} | `{row['spec']}` | {row['n']} | {_cell(row['order'])} | "
             f"{row['node_orbits']} | {row['pair_orbits']} | {closed} | {row['framework']} | {row['edges']} | "
-            f"{format_order(row['symmetry_order'])} |"
+            f"{_cell(row['symmetry_order'])} |"
         )
     lines += [
         "",

@@ -46,6 +46,7 @@ from transformers.utils.import_utils import is_torchdynamo_compiling
 from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_asen import AUTO_MAP, AsenConfig
+from .family_coloring import check_family_size, family_coloring, family_size, family_table_sizes, is_family
 from .orbit_coloring import symmetry_coloring
 
 logger = logging.get_logger(__name__)
@@ -67,6 +68,15 @@ def tracing() -> bool:
     return is_torchdynamo_compiling() or torch.compiler.is_exporting()
 
 
+def declared_dynamic(size: torch.SymInt) -> bool:
+    """Whether the caller of torch.export declared this dimension dynamic by name (``Dim("n")``), rather
+    than leaving it to the trace to keep or specialize (``Dim.AUTO``)."""
+    shape_env = size.node.shape_env
+    declared = getattr(shape_env, "source_name_to_debug_name", {})
+    sources = getattr(shape_env, "var_to_sources", {}).get(size.node.expr, [])
+    return any((source.name() if callable(source.name) else source.name) in declared for source in sources)
+
+
 # --------------------------------------------------------------------------------------------------
 # Orbit colorings (NumPy, cached per symmetry entry) and the per-symmetry embedder
 # --------------------------------------------------------------------------------------------------
@@ -77,15 +87,16 @@ LARGE_PAIR_TABLE = 16
 
 
 def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """(node ids long[n], pair ids long[n, n] with -1 where the framework allows no attention, or None
-    for node-only breaking), cached per entry."""
+    """(node ids long[n], pair ids [n, n] with -1 where the framework allows no attention, or None for
+    node-only breaking), cached per entry. Pair ids are kept compact: int16 below 32768 pair orbits (a
+    64 x 64 torus: 32 MiB), else int32."""
     key = json.dumps(entry, sort_keys=True)
     if key not in _COLORINGS:
         nodes, pairs, attend = symmetry_coloring(entry)
         if "positions" in entry:  # row/column embeddings: node i looks up its own row of the summed table
             nodes = np.arange(entry["n"])
         if pairs is not None:
-            pairs = pairs.astype(np.int64)
+            pairs = pairs.astype(np.int16 if int(pairs.max()) < 2**15 - 1 else np.int32, copy=False)
             if attend is not None:
                 pairs[~attend] = -1
             pairs = torch.from_numpy(pairs)
@@ -93,30 +104,53 @@ def orbit_ids(entry: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor | None]
     return _COLORINGS[key]
 
 
+_FAMILY_COLORINGS: dict[tuple[str, tuple[int, ...]], tuple[torch.Tensor, torch.Tensor | None]] = {}
+
+
+def family_ids(entry: dict[str, Any], size: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(node rows long[n], pair rows long[n, n] or None) of a family at ``size``, built once per size."""
+    key = (json.dumps(entry, sort_keys=True), tuple(size))
+    if key not in _FAMILY_COLORINGS:
+        if len(_FAMILY_COLORINGS) >= 256:
+            _FAMILY_COLORINGS.pop(next(iter(_FAMILY_COLORINGS)))
+        nodes, pairs = family_coloring(entry, size)
+        _FAMILY_COLORINGS[key] = (torch.from_numpy(nodes), None if pairs is None else torch.from_numpy(pairs))
+    return _FAMILY_COLORINGS[key]
+
+
 class SymmetryEmbedder(nn.Module):
     """Learned A^(1), A^(2) of one symmetry: node_embedding[node_orbit[i]], pair_bias[.., pair_orbit[i, j], h]
     (plus pair_key / pair_value vectors with ``config.pair_embeddings``).
 
     Orbit ids are not weights: they are recomputed from the JSON entry (NumPy, cached) and kept as plain CPU
-    tensors, so meta-device construction in ``from_pretrained`` needs no buffer refill.
+    tensors, so meta-device construction in ``from_pretrained`` needs no buffer refill. A family across
+    sizes (``reversal(*)``) has ``n = None`` and tables of fixed size; ``ids(size)`` builds the rows of
+    each length when a batch needs it.
     """
 
     def __init__(self, config: AsenConfig, entry: dict[str, Any]):
         super().__init__()
-        self.node_ids, self.pair_ids = orbit_ids(entry)
         self.entry = entry
-        self.n = int(entry["n"])
+        self.family = is_family(entry)
         self.framework = entry.get("framework", "full")
         self.num_edges = len(entry.get("edges", []))
-        self.num_node_orbits = int(self.node_ids.max()) + 1
-        self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+        if self.family:
+            self.n, self.node_ids, self.pair_ids = None, None, None
+            self.num_node_orbits, self.num_pair_orbits = family_table_sizes(entry)
+            self.has_pairs = entry.get("pairs") != "none"
+        else:
+            self.node_ids, self.pair_ids = orbit_ids(entry)
+            self.n = int(entry["n"])
+            self.num_node_orbits = int(self.node_ids.max()) + 1
+            self.num_pair_orbits = 0 if self.pair_ids is None else int(self.pair_ids.max()) + 1
+            self.has_pairs = self.pair_ids is not None
         self.positions = entry.get("positions")
         if self.positions is None:
             self.node_embedding = nn.Embedding(self.num_node_orbits, config.hidden_size)
         else:  # the "2-D positions" baseline: row embedding + column embedding
             self.row_embedding = nn.Embedding(self.positions[0], config.hidden_size)
             self.column_embedding = nn.Embedding(self.positions[1], config.hidden_size)
-        if self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
+        if self.n is not None and self.num_pair_orbits > LARGE_PAIR_TABLE * self.n:
             logger.warning_once(
                 f"symmetry {entry.get('spec', '')!r}: its pair-orbit table has {self.num_pair_orbits} rows "
                 f"for n = {self.n} nodes (O(n^2) per head and layer); node-only breaking (pairs='none') "
@@ -124,17 +158,25 @@ class SymmetryEmbedder(nn.Module):
             )
         lead = () if config.share_orbit_bias else (config.num_hidden_layers,)
         self.pair_bias = self.pair_key = self.pair_value = None
-        if self.pair_ids is not None:
+        if self.has_pairs:
             self.pair_bias = nn.Parameter(
                 torch.zeros(*lead, self.num_pair_orbits, config.num_attention_heads)
             )
-        if config.pair_embeddings and self.pair_ids is not None:
+        if config.pair_embeddings and self.has_pairs:
             head_dim = config.hidden_size // config.num_attention_heads
             self.pair_key = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
             self.pair_value = nn.Parameter(torch.zeros(*lead, self.num_pair_orbits, head_dim))
         self.bias_scale = float(config.orbit_bias_scale)
 
+    def ids(self, size: tuple[int, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(node ids long[n], pair ids long[n, n] or None): the fixed degree's, or a family's at ``size``."""
+        return family_ids(self.entry, size) if self.family else (self.node_ids, self.pair_ids)
+
     def extra_repr(self) -> str:
+        if self.family:
+            pairs = f"{self.num_pair_orbits} pair rows" if self.has_pairs else "node-only"
+            bound = f"n <= {self.entry['max_n']}"
+            return f"{self.entry['spec']} ({bound}): {self.num_node_orbits} node rows, {pairs}"
         text = f"{self.entry.get('spec', f'degree {self.n}')}: {self.num_node_orbits} node orbits, "
         text += f"{self.num_pair_orbits} pair orbits" if self.pair_ids is not None else "node-only"
         if self.num_edges:
@@ -164,14 +206,15 @@ class OrbitLayout:
     """Where each example of a batch finds its orbit ids in the concatenated tables of its symmetries.
 
     ``node_index`` [B', n] indexes the stacked node embeddings (last row: zeros, for padding);
-    ``pair_index`` [B', n, n] the stacked pair tables, whose two extra rows are FILL (zero bias: a padded
-    node's query to a real key) and MASK (no attention: a padded key, or a non-edge of a sparse graph).
-    B' = 1 when the whole batch shares one symmetry.
+    ``pair_index`` int32 [B', n, n] the stacked pair tables, whose two extra rows are FILL (zero bias: a
+    padded node's query to a real key) and MASK (no attention: a padded key, or a non-edge of a sparse
+    graph); None when no symmetry of the batch has a pair table. B' = 1 when the whole batch shares one
+    symmetry.
     """
 
     embedders: tuple[SymmetryEmbedder, ...]
     node_index: torch.Tensor
-    pair_index: torch.Tensor
+    pair_index: torch.Tensor | None
     lengths: torch.Tensor
 
     @property
@@ -181,12 +224,23 @@ class OrbitLayout:
     @property
     def node_only(self) -> bool:
         """No symmetry of the batch has a pair table: attention needs no bias beyond padding."""
-        return all(e.pair_ids is None for e in self.embedders)
+        return not any(e.has_pairs for e in self.embedders)
 
     def to(self, device: torch.device) -> OrbitLayout:
-        return OrbitLayout(
-            self.embedders, self.node_index.to(device), self.pair_index.to(device), self.lengths.to(device)
-        )
+        pairs = None if self.pair_index is None else self.pair_index.to(device)
+        return OrbitLayout(self.embedders, self.node_index.to(device), pairs, self.lengths.to(device))
+
+    def padded(self, n_max: int | torch.SymInt) -> OrbitLayout:
+        """The same layout padded to ``n_max`` >= its width (a symbolic length under torch.export): extra
+        nodes take the zero node row, extra rows FILL towards real keys, extra columns MASK."""
+        extra = n_max - self.node_index.shape[1]
+        nodes = sum(e.num_node_orbits for e in self.embedders)
+        node_index = nn.functional.pad(self.node_index, (0, extra), value=nodes)
+        if self.pair_index is None:  # node-only: padded keys are masked by the key bias alone
+            return OrbitLayout(self.embedders, node_index, None, self.lengths)
+        pair_index = nn.functional.pad(self.pair_index, (0, 0, 0, extra), value=self.fill_id)
+        pair_index = nn.functional.pad(pair_index, (0, extra), value=self.fill_id + 1)
+        return OrbitLayout(self.embedders, node_index, pair_index, self.lengths)
 
     def node_states(self) -> torch.Tensor:
         """Orbit positional embeddings [B', n, hidden] (zeros at padded nodes)."""
@@ -198,7 +252,7 @@ class OrbitLayout:
         self, layer: int, dtype: torch.dtype
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Stacked (bias [P+2, heads], keys [P+2, d] or None, values) of ``layer``, FILL and MASK last."""
-        parts = [e.tables(layer) for e in self.embedders if e.pair_ids is not None]
+        parts = [e.tables(layer) for e in self.embedders if e.has_pairs]
         bias = torch.cat([p[0] for p in parts]).to(dtype)
         extra = bias.new_zeros(2, bias.shape[1])
         extra[1] = torch.finfo(dtype).min
@@ -210,8 +264,11 @@ class OrbitLayout:
         return bias, nn.functional.pad(keys, (0, 0, 0, 2)), nn.functional.pad(values, (0, 0, 0, 2))
 
 
-def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayout:
-    """The ``OrbitLayout`` (CPU) of a batch whose example b uses ``embedders[b]``, padded to ``n_max``."""
+def build_layout(
+    embedders: Sequence[SymmetryEmbedder], n_max: int, sizes: Sequence[tuple[int, ...] | None] | None = None
+) -> OrbitLayout:
+    """The ``OrbitLayout`` (CPU) of a batch whose example b uses ``embedders[b]``, padded to ``n_max``;
+    ``sizes[b]`` is the size a family embedder colors example b at (None for a fixed degree)."""
     unique = tuple(dict.fromkeys(embedders))
     node_offset, pair_offset, nodes, pairs = {}, {}, 0, 0
     for e in unique:
@@ -219,15 +276,22 @@ def build_layout(embedders: Sequence[SymmetryEmbedder], n_max: int) -> OrbitLayo
         nodes, pairs = nodes + e.num_node_orbits, pairs + e.num_pair_orbits
     fill, mask = pairs, pairs + 1
     node_index = torch.full((len(embedders), n_max), nodes, dtype=torch.long)
-    pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.long)
+    lengths = torch.zeros(len(embedders), dtype=torch.long)
+    colorings = []
     for b, e in enumerate(embedders):
-        node_index[b, : e.n] = e.node_ids + node_offset[e]
-        if e.pair_ids is None:  # node-only: no bias inside the example
-            pair_index[b, : e.n, : e.n] = fill
+        node_ids, pair_ids = e.ids(sizes[b] if sizes is not None else None)
+        n = lengths[b] = len(node_ids)
+        node_index[b, :n] = node_ids + node_offset[e]
+        colorings.append((n, pair_ids, pair_offset[e]))
+    if not any(e.has_pairs for e in unique):  # node-only: no [n, n] index at all
+        return OrbitLayout(unique, node_index, None, lengths)
+    pair_index = torch.full((len(embedders), n_max, n_max), mask, dtype=torch.int32)
+    for b, (n, pair_ids, offset) in enumerate(colorings):
+        if pair_ids is None:  # node-only: no bias inside the example
+            pair_index[b, :n, :n] = fill
         else:
-            pair_index[b, : e.n, : e.n] = torch.where(e.pair_ids >= 0, e.pair_ids + pair_offset[e], mask)
-        pair_index[b, e.n :, : e.n] = fill
-    lengths = torch.tensor([e.n for e in embedders], dtype=torch.long)
+            pair_index[b, :n, :n] = torch.where(pair_ids >= 0, pair_ids.int() + offset, mask)
+        pair_index[b, n:, :n] = fill
     return OrbitLayout(unique, node_index, pair_index, lengths)
 
 
@@ -279,6 +343,7 @@ def pair_embedding_attention(
     gathered once instead.
     """
     batch, heads, n, _ = query.shape
+    ids = ids.long()
     scores = torch.matmul(query, key.transpose(2, 3))
     small = pair_keys.shape[0] <= n
     if small:
@@ -300,6 +365,95 @@ def pair_embedding_attention(
         gathered_values = pair_values[ids].expand(batch, -1, -1, -1)
         output = output + torch.einsum("bhij,bijd->bhid", weights, gathered_values)
     return output.transpose(1, 2).contiguous(), weights
+
+
+# Query rows per block of the CPU orbit-bias attention: a block's [B, H, rows, n] scores hold ~4 M floats.
+BLOCK_SCORES = 2**22
+
+
+class BlockedOrbitAttention(torch.autograd.Function):
+    """softmax(q k^T * scaling + table[ids]) v over blocks of query rows, forward and backward.
+
+    The bias is gathered per block from ``table`` [P, H] (``ids`` int [B', n, n], B' = 1 or B) and never
+    exists as [B', H, n, n]; the backward recomputes each block's softmax (flash-attention style) instead of
+    keeping the attention weights, so memory grows with B x H x rows x n rather than B x H x n^2, and the
+    table's gradient is summed per block with ``index_add_``. Exact: the same arithmetic as the unblocked
+    softmax attention, up to float rounding (tests/model/test_model_large_n.py).
+    """
+
+    @staticmethod
+    def forward(ctx, query, key, value, table, ids, scaling: float, rows: int):  # noqa: ANN001, ANN205
+        scaled = query * scaling
+        heads_table = table.t().contiguous()  # [H, P]
+        output = torch.empty_like(query)
+        for start in range(0, query.shape[2], rows):
+            probs = _block_probs(scaled, key, heads_table, ids, start, rows)
+            output[:, :, start : start + rows] = torch.matmul(probs, value)
+        ctx.save_for_backward(query, key, value, table, ids, output)
+        ctx.scaling, ctx.rows = scaling, rows
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):  # noqa: ANN001, ANN205
+        query, key, value, table, ids, output = ctx.saved_tensors
+        scaling, rows = ctx.scaling, ctx.rows
+        scaled = query * scaling
+        heads_table = table.t().contiguous()
+        grad_output = grad_output.contiguous()
+        delta = (grad_output * output).sum(-1, keepdim=True)  # [B, H, n, 1]
+        grad_query, grad_key, grad_value = (
+            torch.empty_like(query),
+            torch.zeros_like(key),
+            torch.zeros_like(value),
+        )
+        grad_table = torch.zeros_like(heads_table)  # [H, P]
+        for start in range(0, query.shape[2], rows):
+            stop = min(start + rows, query.shape[2])
+            probs = _block_probs(scaled, key, heads_table, ids, start, rows)
+            block_grad = grad_output[:, :, start:stop]
+            grad_value += torch.matmul(probs.transpose(-1, -2), block_grad)
+            scores_grad = torch.matmul(block_grad, value.transpose(-1, -2))
+            scores_grad.sub_(delta[:, :, start:stop]).mul_(probs)  # d(logits) [B, H, rows, n]
+            grad_query[:, :, start:stop] = torch.matmul(scores_grad, key)
+            grad_key += torch.matmul(scores_grad.transpose(-1, -2), query[:, :, start:stop])
+            bias_grad = scores_grad.sum(0, keepdim=True) if ids.shape[0] == 1 else scores_grad
+            block_ids = ids[:, start:stop].reshape(-1).long()
+            grad_table.index_add_(1, block_ids, bias_grad.transpose(0, 1).reshape(bias_grad.shape[1], -1))
+        grad_query.mul_(scaling)
+        grad_key.mul_(scaling)
+        return grad_query, grad_key, grad_value, grad_table.t(), None, None, None
+
+
+def _block_probs(
+    scaled: torch.Tensor,
+    key: torch.Tensor,
+    heads_table: torch.Tensor,
+    ids: torch.Tensor,
+    start: int,
+    rows: int,
+) -> torch.Tensor:
+    """Softmax weights [B, H, rows, n] of query rows start..start + rows, bias looked up from [H, P]."""
+    block_ids = ids[:, start : start + rows]  # [B', rows, n]
+    bias = heads_table[:, block_ids.long()].transpose(0, 1)  # [B', H, rows, n]
+    scores = torch.matmul(scaled[:, :, start : start + rows], key.transpose(-1, -2))
+    scores += bias
+    return scores.softmax(dim=-1)
+
+
+def blocked_orbit_attention(
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    table: torch.Tensor,
+    ids: torch.Tensor,
+    scaling: float,
+) -> torch.Tensor:
+    """:class:`BlockedOrbitAttention` with rows chosen so a block holds about ``BLOCK_SCORES`` scores;
+    returns [B, n, H, d] like the other attention functions."""
+    batch, heads, n, _ = query.shape
+    rows = max(16, BLOCK_SCORES // max(batch * heads * n, 1))
+    output = BlockedOrbitAttention.apply(query, key, value, table, ids, scaling, rows)
+    return output.transpose(1, 2).contiguous()
 
 
 def flex_orbit_attention(
@@ -392,6 +546,14 @@ class AsenAttention(nn.Module):
             if dropout > 0:
                 raise ValueError("flex_attention does not support attention dropout; set the model to eval()")
             output = flex_orbit_attention(query, key, value, table, ids, self.scaling, self.training)
+        elif (
+            implementation == "sdpa"
+            and pair_keys is None
+            and query.device.type == "cpu"
+            and not dropout
+            and not tracing()
+        ):
+            output = blocked_orbit_attention(query, key, value, table, ids, self.scaling)
         else:
             bias = table[ids].permute(0, 3, 1, 2)  # [B', H, n, n]
             if pair_keys is not None:
@@ -637,15 +799,75 @@ class AsenModel(AsenPreTrainedModel):
         self.symmetry_embedders[name] = embedder
         return embedder
 
-    def layout(self, names: tuple[str, ...], n_max: int, device: torch.device) -> OrbitLayout:
-        """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions."""
-        key = (names, n_max, device)
+    def layout(
+        self,
+        names: tuple[str, ...],
+        n_max: int,
+        device: torch.device,
+        sizes: tuple[tuple[int, ...] | None, ...] | None = None,
+    ) -> OrbitLayout:
+        """The batch's ``OrbitLayout`` on ``device``, cached for the last 32 batch compositions (``sizes``:
+        each example's size under a family symmetry, see ``family_sizes``).
+
+        A symbolic ``n_max`` (torch.export / torch.compile with a dynamic length, padded batches only) gets
+        the layout of the batch's widest symmetry, padded symbolically. Layouts built while exporting (fake
+        tensors) are not cached.
+        """
+        if isinstance(n_max, torch.SymInt):
+            width = max(self.symmetry_embedders[name].n for name in names)
+            return self.layout(names, width, device, sizes).padded(n_max)
+        key = (names, n_max, device, sizes)
+        if torch.compiler.is_exporting() and key not in self._layouts:  # export traces with fake tensors:
+            embedders = [self.symmetry_embedders[name] for name in names]  # keep them out of the cache
+            return build_layout(embedders, n_max, sizes).to(device)
         if key not in self._layouts:
             if len(self._layouts) >= 32:
                 self._layouts.pop(next(iter(self._layouts)))
             embedders = [self.symmetry_embedders[name] for name in names]
-            self._layouts[key] = build_layout(embedders, n_max).to(device)
+            self._layouts[key] = build_layout(embedders, n_max, sizes).to(device)
         return self._layouts[key]
+
+    def family_sizes(
+        self,
+        names: tuple[str, ...],
+        batch: int,
+        n_max: int,
+        attention_mask: torch.Tensor | None,
+        image_shape: tuple[int, int] | None,
+    ) -> tuple[tuple[str, ...], tuple[tuple[int, ...] | None, ...] | None]:
+        """(names, sizes): the size each example is colored at under a family symmetry (None for a fixed
+        degree), read off its real nodes; names are repeated per example when the sizes differ.
+
+        A family example's real nodes come first (``attention_mask`` 1 then 0) and its length must be one
+        the family has within its bound (ValueError naming the example otherwise).
+        """
+        embedders = [self.symmetry_embedders[name] for name in names]
+        if not any(e.family for e in embedders):
+            return names, None
+        if attention_mask is None:
+            lengths = [n_max] * batch
+        else:
+            mask = attention_mask.bool()
+            gaps = (mask[:, 1:] & ~mask[:, :-1]).any(dim=1)
+            if gaps.any():
+                b = int(gaps.nonzero()[0])
+                raise ValueError(
+                    f"attention_mask of example {b} has a real node after padding: under a family symmetry "
+                    "the real nodes come first"
+                )
+            lengths = mask.sum(dim=1).tolist()
+        per_example = embedders if len(embedders) == batch else embedders * batch
+        sizes = []
+        for b, (e, length) in enumerate(zip(per_example, lengths, strict=True)):
+            if not e.family:
+                sizes.append(None)
+                continue
+            size = family_size(e.entry, int(length), image_shape if length == n_max else None)
+            check_family_size(e.entry, size, where=f"example {b} (symmetry {e.entry['spec']})")
+            sizes.append(size)
+        if len(names) == 1 and len(set(sizes)) == 1:
+            return names, tuple(sizes[:1])
+        return (names if len(names) == batch else names * batch), tuple(sizes)
 
     def flatten_images(
         self, tensor: torch.Tensor | None, names: tuple[str, ...], what: str, batch_dims: int
@@ -655,7 +877,11 @@ class AsenModel(AsenPreTrainedModel):
             return tensor
         shapes = set()
         for name in names:
-            match = GRID_SPEC.match(self.config.symmetries[name].get("spec", ""))
+            entry = self.config.symmetries[name]
+            if is_family(entry) and entry["family"] == "grid":  # any h x w: the family checks the fit
+                shapes.add(tuple(tensor.shape[1:3]))
+                continue
+            match = GRID_SPEC.match(entry.get("spec", ""))
             shapes.add((int(match[1]), int(match[2])) if match else None)
         shape = shapes.pop() if len(shapes) == 1 else None
         if shape is None or tuple(tensor.shape[1:3]) != shape:
@@ -711,7 +937,7 @@ class AsenModel(AsenPreTrainedModel):
         self, names: tuple[str, ...], n_max: int, attention_mask: torch.Tensor | None, batch: int
     ) -> None:
         """Each example's nodes are positions 0..n_b - 1 of its symmetry's degree n_b; the rest is padding."""
-        degrees = [self.symmetry_embedders[name].n for name in names]
+        degrees = [self.symmetry_embedders[name].n or n_max for name in names]  # families: any length
         if len(names) == 1 and attention_mask is None and n_max != degrees[0]:
             raise ValueError(
                 f"sequence length {n_max} does not match symmetry {names[0]!r} of degree n={degrees[0]} "
@@ -742,6 +968,24 @@ class AsenModel(AsenPreTrainedModel):
                 f"{degrees[b if len(names) > 1 else 0]}: real nodes come first, one per point of the group"
             )
 
+    def check_dynamic_length(self, names: tuple[str, ...], attention_mask: torch.Tensor | None) -> None:
+        """torch.export with a sequence length declared dynamic: only a padded batch of fixed-degree
+        symmetries has one graph for every length (>= the widest degree); ValueError saying why otherwise."""
+        families = [name for name in names if self.symmetry_embedders[name].family]
+        if families:
+            raise ValueError(
+                f"the sequence length (dim 1 of the inputs) cannot be dynamic under the family symmetry "
+                f"{families[0]!r}: each length has its own orbit coloring, fixed at trace time; export one "
+                "program per length (a static dim 1)"
+            )
+        if attention_mask is None:
+            degree = self.symmetry_embedders[names[0]].n
+            raise ValueError(
+                f"the sequence length (dim 1 of the inputs) cannot be dynamic without an attention_mask: "
+                f"symmetry {names[0]!r} fixes it to its degree n={degree}; pass attention_mask (a padded "
+                f"batch) to export every length >= {degree}, or make dim 1 static"
+            )
+
     def node_mask(
         self,
         symmetry: str | Sequence[str] | None,
@@ -752,9 +996,10 @@ class AsenModel(AsenPreTrainedModel):
     ) -> torch.Tensor | None:
         """Bool [B', n]: the real nodes of each example (None when every node is real)."""
         names = self.resolve_symmetries(symmetry, batch)
-        if attention_mask is None and all(self.symmetry_embedders[n].n == n_max for n in names):
+        degrees = [self.symmetry_embedders[name].n or n_max for name in names]  # a family: the mask's nodes
+        if attention_mask is None and all(degree == n_max for degree in degrees):
             return None
-        lengths = self.layout(names, n_max, device).lengths
+        lengths = torch.tensor(degrees, device=device)
         valid = torch.arange(n_max, device=device) < lengths[:, None]
         if attention_mask is not None:
             valid = valid & attention_mask.bool()
@@ -780,12 +1025,18 @@ class AsenModel(AsenPreTrainedModel):
         if reference is None:
             raise ValueError("pass input_ids [B, n] and/or node_features [B, n, input_dim]")
         names = self.resolve_symmetries(symmetry, reference.shape[0])
+        image_shape = (
+            tuple(reference.shape[1:3]) if reference.dim() == (3 if input_ids is not None else 4) else None
+        )
         input_ids = self.flatten_images(input_ids, names, "input_ids", 1)
         node_features = self.flatten_images(node_features, names, "node_features", 2)
         states = self.embed_inputs(input_ids, node_features)
         batch, n_max, _ = states.shape
+        if isinstance(n_max, torch.SymInt) and declared_dynamic(n_max):
+            self.check_dynamic_length(names, attention_mask)
         self.check_lengths(names, n_max, attention_mask, batch)
-        layout = self.layout(names, n_max, states.device)
+        names, sizes = self.family_sizes(names, batch, n_max, attention_mask, image_shape)
+        layout = self.layout(names, n_max, states.device, sizes)
         ids, key_bias = layout.pair_index, None
         if layout.node_only:  # no pair table: only padded keys need masking
             ids = None

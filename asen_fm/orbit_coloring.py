@@ -16,14 +16,26 @@ sort.
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .group_specs import NAMED, NamedGroup, ids_from_minima, named_group
+
 __all__ = [
     "FRAMEWORKS",
+    "SymmetryTooLarge",
+    "check_pair_memory",
+    "decode_generators",
+    "encode_generators",
+    "group_generators",
+    "group_node_ids",
+    "group_pair_ids",
+    "named_part",
     "canonical_ids",
     "coloring_from_json",
     "degree_and_generators",
@@ -135,18 +147,10 @@ def _compress(parent: np.ndarray, scratch: np.ndarray) -> None:
         parent[:] = scratch
 
 
-def _ids_from_minima(minima: np.ndarray) -> np.ndarray:
-    """Canonical ids from orbit minima: the minimum of an orbit is its first occurrence."""
-    flat = minima.ravel()
-    is_root = flat == np.arange(flat.size, dtype=flat.dtype)
-    rank = np.cumsum(is_root, dtype=np.int64) - 1
-    return rank[flat].astype(np.int32).reshape(minima.shape)
-
-
 def node_orbits(group: Any) -> np.ndarray:
     """A^(1): int32[n], A^(1)[i] = A^(1)[k] iff i and k lie in one G-orbit; ids canonical."""
     n, gens = degree_and_generators(group)
-    return _ids_from_minima(_orbit_minima(n, lambda: gens))
+    return ids_from_minima(_orbit_minima(n, lambda: gens))
 
 
 def _pair_minima(n: int, gens: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -185,11 +189,12 @@ def pair_orbits(group: Any, support: Any = None, combine: bool = False) -> np.nd
     the first non-edge received. The automorphism group of the result is G^(2) when support is None.
     """
     n, gens = degree_and_generators(group)
+    check_pair_memory(n, "pair_orbits")
     if support is None and combine:
         raise ValueError("combine=True needs a support adjacency to refine the pair orbits with")
     minima = _pair_minima(n, gens)
     if support is None:
-        return _ids_from_minima(minima)
+        return ids_from_minima(minima)
     mask = _check_support(support, n)
     labels = minima.astype(np.int64)
     if combine:
@@ -197,12 +202,130 @@ def pair_orbits(group: Any, support: Any = None, combine: bool = False) -> np.nd
     return canonical_ids(np.where(mask, labels, -1))
 
 
-def parse_group_json(obj: Any, name: str = "group") -> dict[str, Any]:
-    """The one parser of the JSON group form ``{"n", "generators"[, "spec"]}`` (dict or JSON text).
+# Pair-orbit tables larger than this (bytes while building them: ids, labels and scratch, ~16 per pair) are
+# refused before any allocation; ASEN_FM_MEMORY_LIMIT_GB overrides it (a config.json from anyone's repository
+# may ask for dihedral(2000000), whose table would need 64 TiB).
+DEFAULT_MEMORY_LIMIT_GB = 4.0
+BYTES_PER_PAIR = 16
 
-    Returns a plain-typed copy (``n`` int, generators lists of ints, ``spec`` str when present). Every
-    problem is a ValueError that starts with ``name``. Extra keys are left to the caller (symmetry entries
-    carry ``edges`` / ``framework`` beside the group).
+
+class SymmetryTooLarge(ValueError):
+    """A symmetry whose tables would exceed the memory limit (raised before anything is allocated)."""
+
+
+def memory_limit() -> int:
+    """The pair-table memory limit in bytes: ``ASEN_FM_MEMORY_LIMIT_GB`` (a positive number) or 4 GiB."""
+    text = os.environ.get("ASEN_FM_MEMORY_LIMIT_GB")
+    if text is None:
+        return int(DEFAULT_MEMORY_LIMIT_GB * 2**30)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ValueError(f"ASEN_FM_MEMORY_LIMIT_GB must be a positive number of GiB, got {text!r}")
+    return int(value * 2**30)
+
+
+def format_bytes(size: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if size < 1024 or unit == "PiB":
+            return f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def check_pair_memory(n: int, what: str = "symmetry") -> None:
+    """Refuse (SymmetryTooLarge) an [n, n] pair-orbit table that would exceed :func:`memory_limit`."""
+    need = n * n * BYTES_PER_PAIR
+    limit = memory_limit()
+    if need > limit:
+        raise SymmetryTooLarge(
+            f"{what}: its pair-orbit table over n = {n} nodes ({n * n:.3g} pairs) needs about "
+            f"{format_bytes(need)}, above the memory limit of {format_bytes(limit)} "
+            "(ASEN_FM_MEMORY_LIMIT_GB); use node-only breaking (pairs='none') where it is exact, a coarser "
+            "pair_group, or raise the limit"
+        )
+
+
+def encode_generators(generators: Sequence[Any], n: int) -> dict[str, str]:
+    """The compact stored form of generators of a group on range(n): little-endian int16 (n <= 32768) or
+    int32 values, all generators concatenated, in base64: ``{"dtype": "int16", "base64": "..."}``."""
+    dtype = "int16" if n <= 2**15 else "int32"
+    array = np.asarray(generators, dtype=np.int64).reshape(-1, n) if len(generators) else np.zeros((0, n))
+    data = array.astype(np.dtype(dtype).newbyteorder("<")).tobytes()
+    return {"dtype": dtype, "base64": base64.b64encode(data).decode("ascii")}
+
+
+def decode_generators(stored: Any, n: int, name: str = "group") -> np.ndarray:
+    """Generators int64[k, n] from the compact form (see :func:`encode_generators`) or a list of lists,
+    each checked to be a permutation of range(n) (ValueError naming the first one that is not)."""
+    if isinstance(stored, Mapping):
+        unknown = set(stored) - {"dtype", "base64"}
+        if (
+            unknown
+            or stored.get("dtype") not in ("int16", "int32")
+            or not isinstance(stored.get("base64"), str)
+        ):
+            raise ValueError(
+                f"{name}: compact generators must be {{'dtype': 'int16' | 'int32', 'base64': '...'}}, got "
+                f"keys {sorted(stored)} with dtype {stored.get('dtype')!r}"
+            )
+        try:
+            data = base64.b64decode(stored["base64"].encode("ascii"), validate=True)
+        except (ValueError, UnicodeEncodeError):
+            raise ValueError(f"{name}: compact generators are not valid base64") from None
+        dtype = np.dtype(stored["dtype"]).newbyteorder("<")
+        values = np.frombuffer(data, dtype=dtype) if len(data) % dtype.itemsize == 0 else None
+        if values is None or values.size % n:
+            count = len(data) / dtype.itemsize
+            raise ValueError(
+                f"{name}: compact generators hold {count:g} {stored['dtype']} values, "
+                f"not a multiple of n = {n}"
+            )
+        array = values.astype(np.int64).reshape(-1, n)
+        if not _all_permutations(array, n):
+            bad = next(k for k in range(len(array)) if not _all_permutations(array[k : k + 1], n))
+            raise ValueError(f"{name}: compact generator {bad} is not a permutation of range({n})")
+        return array
+    if isinstance(stored, (str, bytes)) or not isinstance(stored, Iterable):
+        raise ValueError(f"{name}: 'generators' must be a list of permutations, got {type(stored).__name__}")
+    stored = list(stored)
+    fast = _valid_generator_array(stored, n)
+    if fast is not None:
+        return fast
+    checked = [validate_permutation(g, n, name=f"{name}: generator {k}") for k, g in enumerate(stored)]
+    return np.stack(checked) if checked else np.zeros((0, n), dtype=np.int64)
+
+
+def _all_permutations(array: np.ndarray, n: int) -> bool:
+    return bool(np.array_equal(np.sort(array, axis=1), np.broadcast_to(np.arange(n), array.shape)))
+
+
+def _valid_generator_array(generators: list[Any], n: int) -> np.ndarray | None:
+    """All generators as int64[k, n] when they are valid permutations of range(n) (checked at once), else
+    None. Thousands of generators of a large grid group take milliseconds instead of seconds."""
+    if not generators:
+        return np.zeros((0, n), dtype=np.int64)
+    try:
+        array = np.asarray(generators)
+    except ValueError:  # ragged
+        return None
+    if array.ndim != 2 or array.shape[1] != n or not np.issubdtype(array.dtype, np.integer):
+        return None
+    return array.astype(np.int64) if _all_permutations(array, n) else None
+
+
+def parse_group_json(obj: Any, name: str = "group") -> dict[str, Any]:
+    """The one parser of the stored JSON group form (dict or JSON text); returns its normalized copy.
+
+    Stored forms: ``{"n": n, "spec": "grid(64, 64, torus)"}`` for a spec this module knows (see
+    :mod:`group_specs`: the colorings come from the spec alone), else ``{"n": n, "generators": {"dtype":
+    "int16", "base64": "..."}[, "spec": name]}``. Older checkpoints store ``"generators"`` as lists of
+    ints (with or without a spec): they are read too, re-encoded compactly, and stay the truth wherever they
+    are given (a spec beside them is a name that ``PermGroup.from_json`` checks against them). Every problem
+    is a ValueError that starts with ``name``. Extra keys are left to the caller (symmetry entries carry
+    ``edges`` / ``framework`` beside the group).
     """
     if isinstance(obj, str):
         try:
@@ -211,46 +334,81 @@ def parse_group_json(obj: Any, name: str = "group") -> dict[str, Any]:
             raise ValueError(f"{name}: group JSON could not be decoded: {err}") from None
     if not isinstance(obj, Mapping):
         raise ValueError(
-            f"{name}: a group JSON must be an object with 'n' and 'generators', got {type(obj).__name__}"
+            f"{name}: a group JSON must be an object with 'n' and 'spec' or 'generators', "
+            f"got {type(obj).__name__}"
         )
-    missing = [key for key in ("n", "generators") if key not in obj]
+    missing = ["n"] * ("n" not in obj) + ["spec or generators"] * (
+        "generators" not in obj and "spec" not in obj
+    )
     if missing:
-        raise ValueError(f"{name}: a group JSON needs keys 'n' and 'generators', missing {missing}")
+        raise ValueError(
+            f"{name}: a group JSON needs 'n' and 'spec' or 'generators', missing {missing} (got keys "
+            f"{sorted(obj)}: a truncated or hand-edited config.json?)"
+        )
     n = obj["n"]
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{name}: 'n' must be a positive int, got {n!r}")
     n = int(n)
-    generators = obj["generators"]
-    if isinstance(generators, (str, bytes)) or not isinstance(generators, Iterable):
+    spec = obj.get("spec")
+    if spec is not None and not isinstance(spec, str):
+        raise ValueError(f"{name}: 'spec' must be a string, got {type(spec).__name__}")
+    named = _named_or_none(spec, name)
+    if named is not None and named.n != n:
+        raise ValueError(f"{name}: spec {spec!r} acts on {named.n} points, but n = {n}")
+    if named is not None and "generators" not in obj:
+        return {"n": n, "spec": named.spec}
+    if "generators" not in obj:
         raise ValueError(
-            f"{name}: 'generators' must be a list of permutations, got {type(generators).__name__}"
+            f"{name}: spec {spec!r} is not one that the model files can build ({', '.join(sorted(NAMED))}); "
+            "store its generators beside it"
         )
-    gens = _valid_generator_lists(list(generators), n)
-    if gens is None:  # something is wrong: check one by one for a message naming the generator
-        gens = [
-            validate_permutation(g, n, name=f"{name}: generator {k}").tolist()
-            for k, g in enumerate(generators)
-        ]
-    out: dict[str, Any] = {"n": n, "generators": gens}
-    if obj.get("spec") is not None:
-        out["spec"] = str(obj["spec"])
+    generators = decode_generators(obj["generators"], n, name)
+    out: dict[str, Any] = {"n": n, "generators": encode_generators(generators, n)}
+    if spec is not None and not spec.startswith(("from_cycles(", "from_generators(")):
+        out["spec"] = spec  # a name for people (e.g. a domain's group); the generators are the truth
     return out
 
 
-def _valid_generator_lists(generators: list[Any], n: int) -> list[list[int]] | None:
-    """All generators as lists of ints when they are valid permutations of range(n) (checked at once), else
-    None. Thousands of generators of a large grid group take milliseconds instead of seconds."""
-    if not generators:
-        return []
+def _named_or_none(spec: str | None, name: str) -> NamedGroup | None:
+    if spec is None:
+        return None
     try:
-        array = np.asarray(generators)
-    except ValueError:  # ragged
+        return named_group(spec)
+    except ValueError as err:
+        raise ValueError(f"{name}: {err}") from None
+
+
+def named_part(entry: Mapping[str, Any]) -> NamedGroup | None:
+    """The :class:`NamedGroup` of a normalized entry stored by its spec alone (None: it has generators)."""
+    if "generators" in entry or not entry.get("spec"):
         return None
-    if array.ndim != 2 or array.shape[1] != n or not np.issubdtype(array.dtype, np.integer):
-        return None
-    if not np.array_equal(np.sort(array, axis=1), np.broadcast_to(np.arange(n), array.shape)):
-        return None
-    return array.astype(np.int64).tolist()
+    return named_group(entry["spec"])
+
+
+def group_generators(entry: Mapping[str, Any]) -> np.ndarray:
+    """int64[k, n] generators of a normalized entry's group (decoded, or built from its spec)."""
+    named = named_part(entry)
+    if named is None:
+        return decode_generators(entry["generators"], entry["n"])
+    gens = named.generators()
+    return np.stack(gens) if gens else np.zeros((0, entry["n"]), dtype=np.int64)
+
+
+def group_node_ids(entry: Mapping[str, Any]) -> np.ndarray:
+    """A^(1) of a normalized entry's group: closed form for a spec, union-find over its generators else."""
+    named = named_part(entry)
+    if named is not None:
+        return named.node_ids()
+    return node_orbits((entry["n"], decode_generators(entry["generators"], entry["n"])))
+
+
+def group_pair_ids(entry: Mapping[str, Any], what: str = "symmetry") -> np.ndarray:
+    """A^(2) of a normalized entry's group (int32[n, n]), after the memory check."""
+    check_pair_memory(entry["n"], what)
+    named = named_part(entry)
+    if named is not None:
+        return named.pair_ids()
+    return pair_orbits((entry["n"], decode_generators(entry["generators"], entry["n"])))
 
 
 def group_part(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -302,30 +460,33 @@ def symmetry_coloring(entry: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray 
     no part); ``sparse`` keeps those colors on the graph's edges and self-loops only and returns ``attend``
     (attention runs along the graph alone); ``weakly_sparse`` keeps every pair, its color refined by edge /
     non-edge. ``pairs="none"`` gives no pair coloring at all (node-only breaking); ``pair_group`` takes the
-    pair colors from that (larger) group instead of G.
+    pair colors from that (larger) group instead of G. Named groups use their closed forms; no [n, n] array
+    is built for node-only breaking, and a pair table over the memory limit is refused before it is built.
     """
-    group = parse_group_json(entry, name="symmetry")
-    n, gens = group["n"], group["generators"]
+    group = parse_group_json(group_part(entry), name="symmetry")
+    n = group["n"]
     framework = entry.get("framework") or "full"
     if framework not in FRAMEWORKS:
         raise ValueError(f"symmetry: framework must be one of {FRAMEWORKS}, got {framework!r}")
-    nodes = node_orbits((n, gens))
+    nodes = group_node_ids(group)
     if entry.get("pairs") == "none":
         return nodes, None, None
+    what = f"symmetry {group.get('spec', f'of degree {n}')!r}"
     if entry.get("pair_group") is not None:
         coarse = parse_group_json(entry["pair_group"], name="symmetry: pair_group")
-        return nodes, pair_orbits((n, coarse["generators"])), None
+        return nodes, group_pair_ids(coarse, what), None
+    pairs = group_pair_ids(group, what)
     if framework == "full":
-        return nodes, pair_orbits((n, gens)), None
+        return nodes, pairs, None
     directed = bool(entry.get("directed", False))
     support = edge_support(n, parse_edges(entry.get("edges"), n, directed), directed)
+    labels = pairs.astype(np.int64)
     if framework == "sparse":
-        return nodes, pair_orbits((n, gens), support=support), support
-    return nodes, pair_orbits((n, gens), support=support, combine=True), None
+        return nodes, canonical_ids(np.where(support, labels, -1)), support
+    return nodes, canonical_ids(2 * labels + support), None
 
 
 def coloring_from_json(obj: Mapping[str, Any] | str) -> tuple[np.ndarray, np.ndarray]:
-    """(A^(1), A^(2)) for a group stored as ``{"n": n, "generators": [[...], ...]}`` (dict or JSON text)."""
+    """(A^(1), A^(2)) for a stored JSON group (dict or JSON text, spec or generators)."""
     group = parse_group_json(obj)
-    pair = (group["n"], group["generators"])
-    return node_orbits(pair), pair_orbits(pair)
+    return group_node_ids(group), group_pair_ids(group, "group")

@@ -11,7 +11,10 @@ import pytest
 from asen_fm.cli import build_parser
 
 PACKAGE = Path(__file__).resolve().parents[1] / "asen_fm"
-TORCH_FREE = sorted((PACKAGE / "symmetry").glob("*.py")) + [PACKAGE / "orbit_coloring.py"]
+TORCH_FREE = sorted((PACKAGE / "symmetry").glob("*.py")) + [
+    PACKAGE / "orbit_coloring.py",
+    PACKAGE / "group_specs.py",
+]
 
 
 def _imported_roots(path: Path) -> set[str]:
@@ -32,8 +35,9 @@ def test_group_theory_never_imports_torch(path: Path) -> None:
 
 def test_orbit_coloring_is_numpy_only() -> None:
     # Shipped next to modeling_asen.py in saved checkpoints: it may import nothing but the stdlib and numpy.
-    roots = _imported_roots(PACKAGE / "orbit_coloring.py")
-    assert roots - set(sys.stdlib_module_names) <= {"numpy"}, roots
+    for name in ("orbit_coloring.py", "group_specs.py"):
+        roots = _imported_roots(PACKAGE / name)
+        assert roots - set(sys.stdlib_module_names) <= {"numpy"}, (name, roots)
 
 
 def test_cli_registers_every_subcommand() -> None:

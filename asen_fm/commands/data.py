@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from asen_fm.domains.images.build import IMAGE_BUILDERS, build_image_task
+from asen_fm.commands.builders import builder_for, listing
 from asen_fm.domains.pose import cli as pose_cli
 from asen_fm.domains.traffic import commands as traffic
-from asen_fm.tasks import TASKS, Task, load_task, task_group
-from asen_fm.tasks.dataset import task_rng
+from asen_fm.tasks import TASKS, Task, task_group
+from asen_fm.tasks.dataset import parse_lengths, task_rng
 
 
 def _param(text: str) -> tuple[str, int]:
@@ -27,9 +26,23 @@ def _param(text: str) -> tuple[str, int]:
         ) from None
 
 
+def _lengths(text: str) -> int | tuple[int, int]:
+    """``--n``: one length (10) or a range of lengths (6-14)."""
+    try:
+        return parse_lengths(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def _add_task_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", help="task name (see `asen data list`); `show` also takes a task folder")
-    parser.add_argument("--n", type=int, default=None, help="sequence length (default: the task's)")
+    parser.add_argument(
+        "--n",
+        type=_lengths,
+        default=None,
+        help="sequence length, or a range such as 6-14 (build only: rows of mixed lengths under the task's "
+        "family, e.g. reversal(*)); default: the task's",
+    )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     parser.add_argument(
         "--group", default=None, help='group spec to attach instead of the task\'s ("trivial", ...)'
@@ -55,6 +68,13 @@ def register(subparsers: Any) -> None:
     build.add_argument(
         "--out", required=True, help="output task folder (Task.save: DatasetDict + task_card.json)"
     )
+    build.add_argument(
+        "--max_n",
+        type=int,
+        default=None,
+        help="with a range --n: the family's bound, the longest length a model of it will accept "
+        "(default: 512)",
+    )
     domains = build.add_argument_group("domain tasks (pose, traffic, images)")
     domains.add_argument(
         "--source", default=None, help="folder of the real data files (h36m, metr-la, pems-bay)"
@@ -79,48 +99,21 @@ def register(subparsers: Any) -> None:
     show.add_argument("--examples", type=int, default=5, help="how many examples to print (default: 5)")
     show.set_defaults(func=run_show)
 
-    listing = commands.add_parser("list", help="list the registered tasks")
-    listing.set_defaults(func=run_list)
+    commands.add_parser("list", help="list every task `build` can write").set_defaults(func=run_list)
 
 
 def run_build(args: argparse.Namespace) -> int:
-    """Generate the task and write it to ``args.out``."""
-    if args.task in pose_cli.BUILDERS:
-        return pose_cli.run(args)
-    if args.task in traffic.TRAFFIC_TASKS:
-        return traffic.run_build(args)
-    for flag in ("source", "framework", "pairs", "frame_stride", "train_size", "test_size", "noise_px"):
-        if getattr(args, flag, None) is not None:
-            raise SystemExit(
-                f"asen data build: --{flag} applies to the pose and traffic tasks, not {args.task}"
-            )
-    if args.task in IMAGE_BUILDERS:  # asen_fm.domains.images.build: digits, pathfinder
-        return run_domain_build(args, build_image_task)
+    """Build ``args.task`` with its registered builder and write it to ``args.out``."""
     try:
-        task = load_task(
-            args.task, n=args.n, size=args.size, seed=args.seed, group=args.group, **dict(args.param)
+        builder = builder_for(args.task)
+    except KeyError as err:
+        raise SystemExit(f"asen data build: {err.args[0]}") from None
+    if builder.domain != "sequences" and (isinstance(args.n, tuple) or args.max_n is not None):
+        flag = "--max_n" if args.max_n is not None else f"--n {args.n[0]}-{args.n[1]}"
+        raise SystemExit(
+            f"asen data build: {flag} (rows of mixed lengths) is for the sequence tasks, not {args.task}"
         )
-        task.save(args.out)
-    except (KeyError, ValueError) as err:
-        raise SystemExit(f"asen data build: {err.args[0] if err.args else err}") from None
-    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
-    print(f"wrote {args.task} ({counts}) to {args.out}")
-    return 0
-
-
-def run_domain_build(args: argparse.Namespace, builder: Any) -> int:
-    """A domain task via ``builder(name, params, seed, size, group)``; a bad flag: one line, exit 2."""
-    try:
-        if args.n is not None:
-            raise ValueError(f"{args.task} has a fixed n; --n is not accepted")
-        task = builder(args.task, dict(args.param), args.seed, args.size, args.group)
-        task.save(args.out)
-    except (KeyError, ValueError) as err:
-        print(f"asen data build: {err.args[0] if err.args else err}", file=sys.stderr)
-        return 2
-    counts = ", ".join(f"{split} {len(rows)}" for split, rows in task.data.items())
-    print(f"wrote {args.task} ({counts}) to {args.out}")
-    return 0
+    return builder.build(args)
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -132,6 +125,8 @@ def run_show(args: argparse.Namespace) -> int:
     try:
         spec = TASKS[args.task]
         n = spec.default_n if args.n is None else args.n
+        if isinstance(n, tuple):
+            raise ValueError(f"--n {n[0]}-{n[1]}: show takes one length (build writes a range)")
         params = spec.resolve_params(**dict(args.param))
         spec.check_n(n, **params)
         if args.examples < 1:
@@ -162,13 +157,21 @@ def show_folder(args: argparse.Namespace) -> int:
             raise ValueError(f"--examples must be >= 1, got {args.examples}")
     except (KeyError, ValueError) as err:
         raise SystemExit(f"asen data show: {err.args[0] if err.args else err}") from None
-    group = task.group
     graph = task.symmetry if isinstance(task.symmetry, dict) and "edges" in task.symmetry else None
     print(
         f"task:    {task.name} ({task.head} head, {task.problem_type}, loss {task.loss}) - {task.description}"
     )
-    print(f"n:       {task.n}   vocab_size: {task.vocab_size}   input_dim: {task.input_dim}")
-    print(f"group:   {group}   order {group.order()}")
+    family = task.family
+    if family is not None:
+        column = "input_ids" if task.vocab_size else "node_features"
+        lengths = sorted({len(row) for split in task.data.values() for row in split[column]})
+        print(f"n:       {lengths[0]}..{lengths[-1]} (mixed)   vocab_size: {task.vocab_size}   "
+              f"input_dim: {task.input_dim}")  # fmt: skip
+        print(f"group:   {family} (a family: G_n at each length n <= {family.max_n})")
+    else:
+        group = task.group
+        print(f"n:       {task.n}   vocab_size: {task.vocab_size}   input_dim: {task.input_dim}")
+        print(f"group:   {group}   order {group.order()}")
     if graph is not None:
         print(f"graph:   {len(graph['edges'])} edges, framework {graph.get('framework', 'full')}")
     print(f"metrics: {', '.join(task.metrics)}")
@@ -180,11 +183,6 @@ def show_folder(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """Print one line per registered task."""
-    for name, spec in TASKS.items():
-        print(
-            f"{name:<20} {spec.head:<8} n={spec.default_n:<3} group={spec.group_name:<12} {spec.description}"
-        )
-    for name, description in pose_cli.BUILDERS.items():
-        print(f"{name:<20} {'node_regression':<8} n=16  (build only) {description}")
+    """Print every registered builder: domain, input kind, default n and group, description."""
+    print("\n".join(listing()))
     return 0

@@ -14,11 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from asen_fm.orbit_coloring import group_part, node_orbits, symmetry_coloring
+from asen_fm.orbit_coloring import group_node_ids, group_part, named_part, symmetry_coloring
 from asen_fm.symmetry.cache import cached_order, cached_two_closure
 from asen_fm.symmetry.closure import automorphism_group_order
 
-__all__ = ["group_key", "node_only_is_exact", "pair_table_size", "symmetry_order"]
+__all__ = ["group_key", "node_only_by_default", "node_only_is_exact", "pair_table_size", "symmetry_order"]
+
+# Above this many [n, n] pair ids (n > 2048) a group that node colors pin gets node-only breaking by default.
+NODE_ONLY_ABOVE_PAIRS = 2**22
 
 
 def group_key(entry: dict[str, Any]) -> str | dict[str, Any]:
@@ -33,9 +36,12 @@ def node_only_is_exact(entry: dict[str, Any]) -> bool:
 
     The automorphism group of a node coloring is the product of the symmetric groups on its color classes,
     so node-only breaking is exactly G-equivariant iff G is that product (trivial, S_n, Young subgroups,
-    patch-local grids).
+    patch-local grids). Named groups answer in closed form.
     """
-    sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+    named = named_part(entry)
+    if named is not None:
+        return named.young
+    sizes = np.bincount(group_node_ids(entry))
     product = math.prod(math.factorial(int(size)) for size in sizes)
     return product == cached_order(group_key(entry))
 
@@ -43,11 +49,23 @@ def node_only_is_exact(entry: dict[str, Any]) -> bool:
 def pair_table_size(entry: dict[str, Any]) -> int:
     """Rows of the pair-orbit table the entry would carry (its pair colors, or its pair_group's)."""
     plain = "pair_group" not in entry and entry.get("framework", "full") == "full"
+    named = named_part(entry)
+    if plain and named is not None and named.pair_count is not None:
+        return named.pair_count
     if plain and node_only_is_exact(entry):  # closed form: k(k - 1) ordered pairs of orbits + diag + off-diag
-        sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+        sizes = np.bincount(group_node_ids(entry))
         return len(sizes) * (len(sizes) - 1) + int(np.sum(np.where(sizes > 1, 2, 1)))
     _, pairs, _ = symmetry_coloring({key: value for key, value in entry.items() if key != "pairs"})
     return int(pairs.max()) + 1
+
+
+def node_only_by_default(entry: dict[str, Any]) -> bool:
+    """The default breaking of a user's group without a graph: node-only where it is exact and a pair table
+    would cost more than the node embeddings (more rows than nodes) or an [n, n] id array of more than
+    NODE_ONLY_ABOVE_PAIRS entries (S_n at n = 4096 would need 16.8 M ids for two colors)."""
+    if not node_only_is_exact(entry):
+        return False
+    return entry["n"] ** 2 > NODE_ONLY_ABOVE_PAIRS or pair_table_size(entry) > entry["n"]
 
 
 def symmetry_order(entry: dict[str, Any]) -> int:
@@ -61,7 +79,10 @@ def _order(text: str) -> int:
     if entry.get("pairs") == "none":  # node colors only: the product of symmetric groups on the classes
         if "positions" in entry:
             return 1
-        sizes = np.bincount(node_orbits((entry["n"], entry["generators"])))
+        named = named_part(entry)
+        if named is not None and named.young:
+            return named.order
+        sizes = np.bincount(group_node_ids(entry))
         return math.prod(math.factorial(int(size)) for size in sizes)
     if entry.get("framework", "full") == "full" and "pair_group" not in entry:
         return cached_two_closure(group_key(entry)).closure_order

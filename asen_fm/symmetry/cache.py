@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from asen_fm.group_specs import NamedGroup, named_group
 from asen_fm.symmetry.closure import TwoClosure, two_closure
 from asen_fm.symmetry.groups import PermGroup
 
@@ -48,7 +49,10 @@ def cached_group(key: str) -> PermGroup:
 
 
 def cached_order(group: PermGroup | str | Mapping[str, Any]) -> int:
-    """|G|, computed at most once per canonical group."""
+    """|G|, computed at most once per canonical group (closed form for a named group)."""
+    named = _named(group)
+    if named is not None:
+        return named.order
     return _order(canonical_json(group))
 
 
@@ -58,8 +62,32 @@ def _order(key: str) -> int:
 
 
 def cached_two_closure(group: PermGroup | str | Mapping[str, Any]) -> TwoClosure:
-    """:func:`two_closure` of the group, computed at most once per canonical group."""
+    """:func:`two_closure` of the group, computed at most once per canonical group; in closed form (no pair
+    table, ``group`` None) for a named group known to be 2-closed with a closed-form pair-orbit count."""
+    named = _named(group)
+    if named is not None and named.two_closed and named.pair_count is not None:
+        return TwoClosure(
+            n=named.n,
+            order=named.order,
+            closure_order=named.order,
+            node_orbit_count=int(named.node_ids().max()) + 1,
+            pair_orbit_count=named.pair_count,
+        )
     return _closure(canonical_json(group))
+
+
+def _named(group: PermGroup | str | Mapping[str, Any]) -> NamedGroup | None:
+    """The closed-form description of a spec string or a stored spec-only JSON group (else None)."""
+    if isinstance(group, str) and not group.lstrip().startswith("{"):
+        return _named_of_spec(group)
+    if isinstance(group, Mapping) and "generators" not in group and isinstance(group.get("spec"), str):
+        return _named_of_spec(group["spec"])
+    return None
+
+
+@lru_cache(maxsize=_SIZE)
+def _named_of_spec(spec: str) -> NamedGroup | None:
+    return named_group(spec)
 
 
 @lru_cache(maxsize=_SIZE)
@@ -70,5 +98,5 @@ def _closure(key: str) -> TwoClosure:
 
 def cache_clear() -> None:
     """Forget every cached group, order and 2-closure (for benchmarks and tests)."""
-    for fn in (_key_of_text, cached_group, _order, _closure):
+    for fn in (_key_of_text, cached_group, _order, _closure, _named_of_spec):
         fn.cache_clear()

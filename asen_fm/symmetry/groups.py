@@ -16,12 +16,20 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from asen_fm.orbit_coloring import degree_and_generators, node_orbits, parse_group_json, validate_permutation
+from asen_fm.group_specs import named_group
+from asen_fm.orbit_coloring import (
+    decode_generators,
+    degree_and_generators,
+    node_orbits,
+    parse_group_json,
+    validate_permutation,
+)
 from asen_fm.symmetry import named
 from asen_fm.symmetry.bsgs import StabilizerChain
 from asen_fm.symmetry.order import group_order
 from asen_fm.symmetry.perms import format_cycles, parse_cycles
-from asen_fm.symmetry.specs import SpecCall, parse_spec
+from asen_fm.symmetry.registry import group_builder, group_names, register_group
+from asen_fm.symmetry.specs import SpecCall, has_free_degree, parse_spec
 
 if TYPE_CHECKING:
     from sympy.combinatorics import PermutationGroup
@@ -187,16 +195,21 @@ class PermGroup:
                 return cls.from_json(json.loads(spec))
             except json.JSONDecodeError as err:
                 raise ValueError(f"group JSON could not be decoded: {err}") from None
-        return cls._build(parse_spec(spec), spec)
+        call = parse_spec(spec)
+        if has_free_degree(call):
+            raise ValueError(
+                f"{spec!r} is a family across sizes (a free degree '*'), not a group of one degree: use it "
+                "as a symmetry (AsenConfig, Task) or take one member with Family.parse(spec).group(n)"
+            )
+        return cls._build(call, spec)
 
     @classmethod
     def _build(cls, call: SpecCall, text: str) -> PermGroup:
-        builders = _spec_builders()
-        if call.name not in builders:
+        builder = group_builder(call.name)
+        if builder is None:
             raise ValueError(
-                f"unknown group name {call.name!r} in spec {text!r}; known: {', '.join(sorted(builders))}"
+                f"unknown group name {call.name!r} in spec {text!r}; known: {', '.join(group_names())}"
             )
-        builder = builders[call.name]
         args = [cls._build(a, text) if isinstance(a, SpecCall) else a for a in call.args]
         try:
             inspect.signature(builder).bind(*args)
@@ -215,14 +228,22 @@ class PermGroup:
         return f"PermGroup.parse({str(self)!r})"
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-plain form ``{"n", "generators", "spec"}``; ``from_json`` inverts it."""
-        return {"n": self.n, "generators": [g.tolist() for g in self.generators], "spec": str(self)}
+        """The stored JSON form (``orbit_coloring.parse_group_json``): ``{"n", "spec"}`` for a named group the
+        model files can build from its spec, else ``{"n", "generators": <compact>[, "spec"]}``;
+        ``from_json`` inverts it."""
+        if self._spec is not None and named_group(self._spec) is not None:
+            return {"n": self.n, "spec": self._spec}
+        gens = np.stack(self.generators) if self.generators else np.zeros((0, self.n), dtype=np.int64)
+        return parse_group_json({"n": self.n, "generators": gens, "spec": str(self)}, name="group JSON")
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> PermGroup:
-        """Inverse of :meth:`to_json`; the generators are the truth, ``spec`` (optional) must agree."""
+        """Inverse of :meth:`to_json` (older generator lists too): a spec alone builds the named group;
+        where generators are given they are the truth, and a ``spec`` beside them must agree."""
         obj = parse_group_json(obj, name="group JSON")
-        group = cls(obj["n"], obj["generators"])
+        if "generators" not in obj:
+            return cls.parse(obj["spec"])
+        group = cls(obj["n"], decode_generators(obj["generators"], obj["n"]))
         spec = obj.get("spec")
         if spec is None:
             return group
@@ -301,35 +322,33 @@ class PermGroup:
         return hash((self.n, node_orbits(self).tobytes()))
 
 
-def _spec_builders() -> dict[str, Any]:
-    """Spec name -> callable taking the spec's positional arguments."""
+def _block_product_spec(*sizes: Any) -> PermGroup:
+    """``block_product(2, 3)`` or ``block_product([2, 3])``."""
+    if len(sizes) == 1 and isinstance(sizes[0], list):
+        sizes = tuple(sizes[0])
+    return PermGroup.block_product(list(sizes))
 
-    def block_product(*sizes: Any) -> PermGroup:
-        if len(sizes) == 1 and isinstance(sizes[0], list):
-            sizes = tuple(sizes[0])
-        return PermGroup.block_product(list(sizes))
 
-    def direct_product(*groups: PermGroup) -> PermGroup:
-        return PermGroup.direct_product(list(groups))
+def _direct_product_spec(*groups: PermGroup) -> PermGroup:
+    """``direct_product(cyclic(3), trivial(2), ...)``."""
+    return PermGroup.direct_product(list(groups))
 
-    builders = {
-        "trivial": PermGroup.trivial,
-        "symmetric": PermGroup.symmetric,
-        "alternating": PermGroup.alternating,
-        "cyclic": PermGroup.cyclic,
-        "dihedral": PermGroup.dihedral,
-        "reversal": PermGroup.reversal,
-        "fix_first": PermGroup.fix_first,
-        "block_product": block_product,
-        "swap_halves": PermGroup.swap_halves,
-        "grid": PermGroup.grid,
-        "from_generators": PermGroup.from_generators,
-        "from_cycles": PermGroup.from_cycles,
-        "direct_product": direct_product,
-        "clusters": PermGroup.clusters,
-    }
-    try:  # the 16-joint skeleton's groups (asen_fm.domains.pose): skeleton16_flip(), ..._limbs(), ..._pairs()
-        from asen_fm.domains.pose.skeleton import SPEC_BUILDERS as skeleton_specs
-    except ImportError:
-        skeleton_specs = {}
-    return {**builders, **skeleton_specs}
+
+# The core's names; other layers register theirs through ``asen_fm.symmetry.registry``.
+for _name, _builder in {
+    "trivial": PermGroup.trivial,
+    "symmetric": PermGroup.symmetric,
+    "alternating": PermGroup.alternating,
+    "cyclic": PermGroup.cyclic,
+    "dihedral": PermGroup.dihedral,
+    "reversal": PermGroup.reversal,
+    "fix_first": PermGroup.fix_first,
+    "block_product": _block_product_spec,
+    "swap_halves": PermGroup.swap_halves,
+    "grid": PermGroup.grid,
+    "from_generators": PermGroup.from_generators,
+    "from_cycles": PermGroup.from_cycles,
+    "direct_product": _direct_product_spec,
+    "clusters": PermGroup.clusters,
+}.items():
+    register_group(_name, _builder)

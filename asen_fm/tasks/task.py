@@ -39,6 +39,7 @@ import difflib
 import json
 import math
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Mapping, Sequence
@@ -49,9 +50,10 @@ from typing import Any
 import datasets
 import numpy as np
 
-from asen_fm.configuration_asen import ENTRY_KEYS
+from asen_fm.configuration_asen import ENTRY_KEYS, FAMILY_KEYS
 from asen_fm.metrics import METRICS
 from asen_fm.symmetry import PermGroup
+from asen_fm.symmetry.sizes import Family, is_family_spec
 
 CARD_FILE = "task_card.json"
 SCHEMA = "asen-fm/task/v1"
@@ -95,8 +97,35 @@ def with_group(symmetry: str | Mapping[str, Any], group: str | Mapping[str, Any]
     return group if isinstance(group, str) else dict(group)
 
 
-def check_symmetry(symmetry: Any) -> int:
-    """Validate a ``symmetries`` entry (group parses; edges in range; known framework); return its degree."""
+def family_of(symmetry: Any) -> Family | None:
+    """The family of a family symmetry (``"reversal(*)"`` or ``{"group": "reversal(*)", "max_n": ...}``),
+    else None; TaskError naming the problem when the family or its bounds are bad."""
+    group, options = symmetry, {}
+    if isinstance(symmetry, Mapping) and "group" in symmetry:
+        group, options = symmetry["group"], {k: v for k, v in symmetry.items() if k != "group"}
+    if not is_family_spec(group):
+        if any(key in options for key in FAMILY_KEYS):
+            raise TaskError(
+                f"symmetry {', '.join(FAMILY_KEYS)} bound a family such as 'reversal(*)', not {group!r}"
+            )
+        return None
+    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs"})
+    if unknown:
+        raise TaskError(
+            f"symmetry {group!r} is a family across sizes: it takes {', '.join(FAMILY_KEYS)} and pairs, "
+            f"not {unknown}"
+        )
+    try:
+        return Family.parse(group, **options)
+    except ValueError as err:
+        raise TaskError(f"symmetry {group!r}: {err.args[0]}") from None
+
+
+def check_symmetry(symmetry: Any) -> int | None:
+    """Validate a ``symmetries`` entry (group parses; edges in range; known framework); return its degree
+    (None for a family across sizes, whose rows may have any length it allows)."""
+    if family_of(symmetry) is not None:
+        return None
     if isinstance(symmetry, Mapping) and "group" in symmetry:
         unknown = sorted(set(symmetry) - {"group", *ENTRY_KEYS})  # the model checks the pair options
         if unknown:
@@ -332,14 +361,25 @@ class Task:
 
     # ------------------------------------------------------------------ facts
     @property
+    def family(self) -> Family | None:
+        """The symmetry's family across sizes (``reversal(*)``), or None for a group of one degree."""
+        return family_of(self.symmetry)
+
+    @property
     def group(self) -> PermGroup:
-        """The symmetry's group."""
+        """The symmetry's group (a task of mixed lengths has one per length: ``task.family.group(n)``)."""
+        family = self.family
+        if family is not None:
+            raise TaskError(
+                f"task {self.name!r} has the family symmetry {family}: its group depends on the row's length "
+                "(task.family.group(n))"
+            )
         return group_of(self.symmetry)
 
     @property
-    def n(self) -> int:
-        """Nodes per example: the group's degree."""
-        return self.group.n
+    def n(self) -> int | None:
+        """Nodes per example: the group's degree (None for a family: rows of different lengths)."""
+        return None if self.family is not None else self.group.n
 
     @property
     def model_loss(self) -> str | None:
@@ -357,10 +397,12 @@ class Task:
 
     def with_group(self, group: str | Mapping[str, Any]) -> Task:
         """The same data and card with the symmetry's group replaced (a graph keeps its edges): validated."""
-        if isinstance(group, str) and group.strip().isidentifier():
-            group = f"{group.strip()}({self.n})"  # bare constructor name: "trivial" -> "trivial(n)"
+        if (
+            isinstance(group, str) and group.strip().isidentifier()
+        ):  # "trivial" -> "trivial(n)" / "trivial(*)"
+            group = f"{group.strip()}({'*' if self.family is not None else self.n})"
         task = replace(self, symmetry=with_group(self.symmetry, group))
-        if task.n != self.n:
+        if task.family is None and self.family is None and task.n != self.n:
             raise TaskError(f"group {group!r} acts on {task.n} points but task {self.name!r} has n={self.n}")
         task.validate()
         return task
@@ -395,13 +437,15 @@ class Task:
         divisor = self.vocab_size - 1
         splits = {}
         for split, rows in self.data.items():
-            ids = _stack(split, "input_ids", rows.with_format("numpy")["input_ids"])
-            values = (ids.astype(np.float64) / divisor).astype(np.float32)[..., None]
+            ids = _rows(rows.with_format("numpy")["input_ids"])
+            values = [
+                (row.astype(np.float64) / divisor).astype(np.float32)[..., None].tolist() for row in ids
+            ]
             feature = datasets.List(datasets.List(datasets.Value("float32")))
-            for _ in range(ids.ndim - 2):  # image-shaped ids [h, w] -> features [h, w, 1]
+            for _ in range(np.ndim(ids[0]) - 1):  # image-shaped ids [h, w] -> features [h, w, 1]
                 feature = datasets.List(feature)
             rows = rows.remove_columns("input_ids")
-            splits[split] = rows.add_column("node_features", values.tolist(), feature=feature)
+            splits[split] = rows.add_column("node_features", values, feature=feature)
         source = {**self.source, "ids_as_features": {"divisor": divisor}}
         task = replace(self, data=datasets.DatasetDict(splits), vocab_size=0, input_dim=1, source=source)
         task.validate()
@@ -470,8 +514,39 @@ class Task:
         missing = [s for s in SPLITS if s not in self.data]
         if missing:
             raise TaskError(f"the dataset lacks split(s) {missing}; a task needs {', '.join(SPLITS)}")
+        family = self.family
         for split in SPLITS:
-            self._validate_split(split, self.data[split], n)
+            if family is None:
+                self._validate_split(split, self.data[split], n)  # type: ignore[arg-type]
+            else:
+                self._validate_mixed_split(split, self.data[split], family)
+
+    def _validate_mixed_split(self, split: str, rows: datasets.Dataset, family: Family) -> None:
+        """Rows of different lengths under a family: each length checked against the family (minimum degree,
+        parity, bound), then the rows of each length validated like a task of that one degree."""
+        column = next((c for c in ("input_ids", "node_features") if c in rows.column_names), None)
+        if column is None or len(rows) == 0:
+            self._validate_split(split, rows, 0)  # names the missing column or the empty split
+        by_shape: dict[tuple[int, ...], list[int]] = {}
+        for row, value in enumerate(rows.with_format("numpy")[column]):
+            shape = np.shape(value)
+            by_shape.setdefault(shape if column == "input_ids" else shape[:-1], []).append(row)
+        for shape, ids in by_shape.items():
+            n = math.prod(shape)
+            try:
+                family.check(
+                    n, where=f"{split}: row {ids[0]}", image_shape=shape if len(shape) == 2 else None
+                )
+            except ValueError as err:
+                raise TaskError(
+                    f"{err.args[0]} ({'input_ids' if column == 'input_ids' else column} {list(shape)})"
+                ) from None
+            subset = rows.select(ids) if len(by_shape) > 1 else rows
+            try:
+                self._validate_split(split, subset, n)
+            except TaskError as err:
+                renumbered = re.sub(r"\brow (\d+)", lambda m, rows=ids: f"row {rows[int(m[1])]}", err.args[0])
+                raise TaskError(renumbered) from None
 
     def _validate_split(self, split: str, rows: datasets.Dataset, n: int) -> None:
         columns = rows.column_names
@@ -494,6 +569,7 @@ class Task:
                 f"but the card has input_dim={self.input_dim}"
             )
         table = rows.with_format("numpy")
+        self._check_one_degree(split, table, n)
         if "input_ids" in columns:
             ids = _stack(split, "input_ids", table["input_ids"])
             _check_nodes(split, "input_ids", ids.shape[1:], n, trailing=0)
@@ -515,6 +591,27 @@ class Task:
         self._validate_labels(split, labels, n)
         if self.label_mask:
             self._validate_mask(split, rows, table, labels)
+
+    def _check_one_degree(self, split: str, table: Any, n: int) -> None:
+        """Rows of different lengths under a group of one degree: name the first row off it, both degrees."""
+        column = "input_ids" if "input_ids" in table.column_names else "node_features"
+        values = table[column]
+        if column_array(values) is not None or (isinstance(values, np.ndarray) and values.dtype != object):
+            return  # one shape: _check_nodes compares it with n
+        trailing = 0 if column == "input_ids" else 1
+        for row, value in enumerate(values):
+            shape = np.shape(value)
+            count = math.prod(shape[: len(shape) - trailing])
+            if count != n:
+                name = str(
+                    self.symmetry.get("group") if isinstance(self.symmetry, Mapping) else self.symmetry
+                )
+                base = re.match(r"\s*([A-Za-z_]\w*)\(", name) if isinstance(name, str) else None
+                hint = f", e.g. {base[1]}(*)" if base else ""
+                raise TaskError(
+                    f"{split}: '{column}' row {row} has n = {count} nodes but the task's group {name} has "
+                    f"the fixed degree {n}; rows of different lengths need a family across sizes{hint}"
+                )
 
     def _validate_mask(self, split: str, rows: datasets.Dataset, table: Any, labels: np.ndarray) -> None:
         if self.label_mask not in rows.column_names:
@@ -614,7 +711,7 @@ def _stack(split: str, column: str, values: Any) -> np.ndarray:
         if row.shape != first:
             raise TaskError(
                 f"{split}: '{column}' row {index} has shape {list(row.shape)}, row 0 has {list(first)} "
-                "(a task's rows share one shape: n is the group's degree)"
+                "(rows with the same number of nodes share one shape)"
             )
     return np.stack(rows)
 
@@ -644,8 +741,23 @@ def _check_finite(split: str, column: str, values: np.ndarray) -> None:
         raise TaskError(f"{split}: '{column}' row {row} has a NaN or infinite value")
 
 
+def _rows(values: Any) -> np.ndarray | list[np.ndarray]:
+    """A column as one array when its rows share a shape, else as a list of per-row arrays (mixed lengths)."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return values
+    fast = column_array(values)
+    if fast is not None:
+        return fast
+    rows = [np.asarray(v) for v in values]
+    return np.stack(rows) if len({row.shape for row in rows}) == 1 else rows
+
+
 def _infer_num_labels(data: datasets.DatasetDict, head: str, problem_type: str) -> int:
-    labels = np.asarray(_stack("train", "labels", data["train"].with_format("numpy")["labels"]))
+    labels = _rows(data["train"].with_format("numpy")["labels"])
+    if isinstance(labels, list):  # rows of different lengths: per-node labels [n] or [n, k]
+        if problem_type == "single_label_classification":
+            return max(2, max(int(row.max()) for row in labels if row.size) + 1)
+        return 1 if labels[0].ndim <= 1 else int(labels[0].shape[-1])
     if problem_type == "single_label_classification":
         return max(2, int(labels.max()) + 1)
     if problem_type == "multi_label_classification":
@@ -659,10 +771,10 @@ def _infer_vocab_size(data: datasets.DatasetDict) -> int:
     if "input_ids" not in data["train"].column_names:
         return 0
     top = 0
-    for name, split in data.items():
+    for split in data.values():
         if "input_ids" in split.column_names and len(split):
-            ids = _stack(name, "input_ids", split.with_format("numpy")["input_ids"])
-            top = max(top, int(ids.max()) + 1)
+            ids = _rows(split.with_format("numpy")["input_ids"])
+            top = max(top, max(int(row.max()) for row in ids if row.size) + 1)
     return top
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from asen_fm.collator import AsenDataCollator
 from asen_fm.tasks import TASKS, Task, TaskError, load_task
 from asen_fm.tasks.task import SPLITS, column_array
 
@@ -42,14 +43,15 @@ class TaskData:
     splits: dict[str, dict[str, torch.Tensor]]
 
     @property
-    def n(self) -> int:
-        """Nodes per example (the group's degree)."""
+    def n(self) -> int | None:
+        """Nodes per example (the group's degree; None for rows of mixed lengths under a family)."""
         return self.task.n
 
     @property
     def group(self) -> str:
-        """Spec string of the task's group."""
-        return str(self.task.group)
+        """Spec string of the task's group (or family, e.g. ``reversal(*)``)."""
+        family = self.task.family
+        return str(family) if family is not None else str(self.task.group)
 
     def size(self, split: str) -> int:
         """Rows in ``split``."""
@@ -115,12 +117,40 @@ def task_tensors(task: Task, name: str | None = None, train_size: int | None = N
                "labels": ("labels", label_dtype)}  # fmt: skip
     if task.label_mask:
         columns["label_mask"] = (task.label_mask, torch.bool)
+    if task.family is not None:
+        splits = {split: _padded_split(task, split, columns) for split in SPLITS}
+        return TaskData(name=name, task=task, splits=splits)
     splits = {
         split: {key: _flatten_nodes(_column(task.data[split], column, dtype), key, task)
                 for key, (column, dtype) in columns.items() if column in task.data[split].column_names}
         for split in SPLITS
     }  # fmt: skip
     return TaskData(name=name, task=task, splits=splits)
+
+
+def _padded_split(
+    task: Task, split: str, columns: dict[str, tuple[str, torch.dtype]]
+) -> dict[str, torch.Tensor]:
+    """Rows of mixed lengths (a family symmetry) padded to the split's longest, with ``attention_mask``.
+
+    Padding is what ``AsenDataCollator`` does for a batch (per-node labels -100 / 0.0, masks False); a
+    per-node regression task also gets a ``label_mask`` of its real nodes, so metrics skip the padding.
+    """
+    rows = task.data[split].with_format("numpy")
+    present = {key: column for key, (column, _) in columns.items() if column in rows.column_names}
+    examples = [{key: row[column] for key, column in present.items()} for row in rows]
+    per_node = task.head != "sequence"
+    batch = AsenDataCollator(labels="node" if per_node else "example")(examples)
+    out = {key: batch[key].to(dtype) for key, (_, dtype) in columns.items() if key in batch}
+    out["attention_mask"] = batch["attention_mask"]
+    if "input_ids" in out and out["input_ids"].dim() > 2:  # one image shape: kept [h, w] by the collator
+        out["input_ids"] = out["input_ids"].flatten(1, 2)
+    if "node_features" in out and out["node_features"].dim() > 3:
+        out["node_features"] = out["node_features"].flatten(1, 2)
+    if per_node and task.problem_type == "regression":
+        real = batch["attention_mask"].bool()
+        out["label_mask"] = real & out["label_mask"] if "label_mask" in out else real
+    return out
 
 
 def split_task_list(text: str) -> list[tuple[str | None, str]]:

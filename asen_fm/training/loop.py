@@ -1,8 +1,8 @@
 """The training loop shared by pretraining and finetuning: sample a task, step, log, evaluate, checkpoint.
 
 Also the Accelerator both scripts run under (one CPU, one GPU or N DDP processes; per-task heads leave
-parameters unused on most steps, so DDP is asked to look for them: ``find_unused_parameters=True``) and
-the run's ``TrainingHistory``.
+parameters unused on most steps, so DDP is asked to look for them: ``find_unused_parameters=True``).
+The run's record is a ``TrainingHistory`` (``history.py``).
 
 One optimizer step = one task t drawn by the ``MultiTaskSampler`` and ``grad_accum`` micro-batches of it; the
 loss is ``model(input_ids / node_features, task=t, labels=y).loss``, gradients are clipped to
@@ -18,7 +18,6 @@ import dataclasses
 import os
 import time
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +29,7 @@ from tqdm.auto import tqdm
 
 from asen_fm.training.data import MultiTaskSampler
 from asen_fm.training.evaluation import eval_loader, evaluate, masked_loss, task_entry
+from asen_fm.training.history import TrainingHistory, TrainingOutcome
 from asen_fm.training.optim import learning_rates_by_name
 from asen_fm.training.outputs import resolve_resume, save_training_state, step_of
 
@@ -93,45 +93,6 @@ def tracker_config(config: dict[str, Any]) -> dict[str, int | float | str | bool
     return plain
 
 
-class TrainingHistory:
-    """Append-only records: ``train`` rows {step, task, loss}; ``eval`` rows {step, task, split, metrics}."""
-
-    def __init__(self) -> None:
-        self.train: list[dict[str, Any]] = []
-        self.eval: list[dict[str, Any]] = []
-
-    def log_train(self, step: int, task: str, loss: float) -> None:
-        """One micro-batch: the optimizer step it belongs to (1-based), its task and its loss."""
-        self.train.append({"step": int(step), "task": task, "loss": float(loss)})
-
-    def log_eval(self, step: int, task: str, split: str, metrics: Mapping[str, float]) -> None:
-        """Evaluation of ``task`` on ``split`` after optimizer step ``step`` (0 = before training)."""
-        self.eval.append(
-            {"step": int(step), "task": task, "split": split, **{k: float(v) for k, v in metrics.items()}}
-        )
-
-    def train_losses(self, task: str | None = None) -> list[float]:
-        """Training losses in order, of one task or of all."""
-        return [row["loss"] for row in self.train if task is None or row["task"] == task]
-
-    def latest_eval(self, split: str) -> dict[str, dict[str, float]]:
-        """The most recent evaluation row of each task on ``split``, without the bookkeeping keys."""
-        latest: dict[str, dict[str, float]] = {}
-        for row in self.eval:
-            if row["split"] == split:
-                latest[row["task"]] = {k: v for k, v in row.items() if k not in ("step", "task", "split")}
-        return latest
-
-    def state_dict(self) -> dict[str, Any]:
-        """Plain-data copy (for ``accelerator.save_state``)."""
-        return {"train": [dict(r) for r in self.train], "eval": [dict(r) for r in self.eval]}
-
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Replace the record with a saved one."""
-        self.train = [dict(r) for r in state["train"]]
-        self.eval = [dict(r) for r in state["eval"]]
-
-
 @dataclass(frozen=True)
 class LoopSettings:
     """How long and how to train, and how often to log, evaluate and checkpoint (0 = never)."""
@@ -162,30 +123,6 @@ class LoopSettings:
         for name in ("log_every", "eval_every", "save_every", "eval_size", "keep_checkpoints"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-
-
-@dataclass
-class TrainingOutcome:
-    """What a finished run hands back: the unwrapped model, its history and throughput figures.
-
-    ``step_seconds`` holds the wall time of each optimizer step of this session (sampling, forward,
-    backward, clipping, optimizer and schedule; logging, evaluation and checkpointing excluded).
-    """
-
-    model: torch.nn.Module
-    history: TrainingHistory
-    steps: int
-    start_step: int
-    world_size: int
-    examples_seen: int
-    train_seconds: float
-    wall_seconds: float
-    step_seconds: list[float]
-
-    @property
-    def steps_per_second(self) -> float:
-        """Optimizer steps per second of pure training (evaluation and checkpointing excluded)."""
-        return (self.steps - self.start_step) / self.train_seconds if self.train_seconds > 0 else 0.0
 
 
 def _evaluate_all(

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from asen_fm.training.data import TaskData
-    from asen_fm.training.loop import TrainingHistory, TrainingOutcome
+    from asen_fm.training.history import TrainingHistory, TrainingOutcome
 
 RUN_CONFIG = "run_config.json"
 

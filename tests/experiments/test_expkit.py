@@ -9,21 +9,21 @@ import threading
 
 import numpy as np
 import pytest
-from expkit import runner, settings, stats
+from expkit import paths, runner, settings, stats
 from expkit.report import Table
 
 
 def test_every_experiment_config_has_matching_smoke_and_full() -> None:
     import build_results
 
-    names = [p.stem for p in settings.CONFIG_DIR.glob("*.json") if p.stem != "common"]
+    names = [p.stem for p in paths.CONFIG_DIR.glob("*.json") if p.stem != "common"]
     # each experiment config is one that RESULTS.md renders, and the other way round
     assert sorted(names) == sorted(build_results.EXPERIMENTS)
     for name in names:
         for mode in settings.MODES:
             loaded = settings.load_settings(name, mode)
             assert loaded["model"]["hidden_size"] > 0 and loaded["settings"]
-            assert (settings.EXPERIMENTS_DIR / f"{name}.py").exists(), name
+            assert (paths.EXPERIMENTS_DIR / f"{name}.py").exists(), name
 
 
 def test_load_settings_rejects_bad_mode_and_mismatched_sections(tmp_path) -> None:

@@ -4,8 +4,9 @@ The sdist of the installed transformers version carries ``tests/test_modeling_co
 ``tests/test_configuration_common.py`` (not the wheel); they are extracted once into a cache folder as a
 package ``hf_tests``. The sdist lacks three helper modules they import (``exporters/test_export.py``,
 ``generation/test_utils.py``, ``utils/test_configuration_utils.py``); small stand-ins are written for
-those: empty mixins (ASEN is not generative; torch.export is covered by tests/model/test_model_contract.py)
-and the common config kwargs of transformers' own configuration tests.
+those: an empty generation mixin (ASEN is not generative), the export tests of ``export_mixin.py`` and the
+common config kwargs of transformers' own configuration tests. The stand-ins are rewritten whenever their
+text here changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import transformers
 
 FILES = ("test_modeling_common.py", "test_configuration_common.py")
 STUBS = {
-    "exporters/test_export.py": "class ExportTesterMixin:\n    pass\n",
+    "exporters/test_export.py": "from export_mixin import ExportTesterMixin  # noqa: F401\n",
     "generation/test_utils.py": "class GenerationTesterMixin:\n    pass\n",
     "utils/test_configuration_utils.py": (
         "config_common_kwargs = {\n"
@@ -56,7 +57,19 @@ def ensure_hf_tests() -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not all((package / name).exists() for name in FILES):
             _fetch(root, package)
+        _write_stubs(package)
     return root
+
+
+def _write_stubs(package: Path) -> None:
+    """Write the stand-in modules whose text differs from ``STUBS`` (a cache made by an older checkout)."""
+    for relative, text in STUBS.items():
+        path = package / relative
+        if path.exists() and path.read_text() == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").touch()
+        path.write_text(text)
 
 
 def _fetch(root: Path, package: Path) -> None:
@@ -73,11 +86,7 @@ def _fetch(root: Path, package: Path) -> None:
                 member = tar.getmember(f"transformers-{version}/tests/{name}")
                 (target / name).write_bytes(tar.extractfile(member).read())
         (target / "__init__.py").write_text("")
-        for relative, text in STUBS.items():
-            path = target / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            (path.parent / "__init__.py").touch()
-            path.write_text(text)
+        _write_stubs(target)
         if package.exists():
             shutil.rmtree(package)
         os.replace(target, package)

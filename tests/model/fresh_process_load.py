@@ -27,12 +27,14 @@ def run_job(job: dict) -> dict:
     with torch.no_grad():
         for name, ids in job["inputs"].items():
             result[name] = model(input_ids=ids, **{selector: name}).logits
-    try:
-        model.add_symmetry("late", "cyclic(4)")
-    except ValueError as err:  # spec strings need asen_fm; the JSON form does not
+    try:  # a spec the shipped group_specs.py does not know needs asen_fm; the JSON form does not
+        model.add_symmetry("late", "from_cycles(4, '(0 1 2 3)')")
+    except ValueError as err:
         result["spec_error"] = str(err)
     model.add_symmetry("late", {"n": 4, "generators": [[1, 2, 3, 0]]})
     result["late_orbits"] = model.base_model.symmetry_embedders["late"].num_pair_orbits
+    model.add_symmetry("late_spec", "grid(3, 3, torus)")  # the shipped files read named specs themselves
+    result["late_spec_orbits"] = model.base_model.symmetry_embedders["late_spec"].num_pair_orbits
     return result
 
 

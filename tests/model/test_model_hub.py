@@ -7,6 +7,7 @@ cwd in a temporary folder), so ``import asen_fm`` fails there and every class co
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -27,16 +28,22 @@ SYMMETRIES = {
     "intersect": "swap_halves(6)",
     "shift": "cyclic(8)",
     "ring": {"group": "dihedral(8)", "edges": RING, "framework": "sparse"},
+    "torus": "grid(3, 3, torus)",  # stored as its spec alone: the shipped group_specs.py builds its colorings
+    "raw": {"n": 6, "generators": [[1, 2, 0, 3, 4, 5], [0, 1, 2, 4, 5, 3]]},  # stored compactly (base64)
 }
 TASKS = {
     "intersect": {"head": "token", "num_labels": 2},
     "shift": {"head": "sequence", "num_labels": 3},
     "ring": {"head": "token", "num_labels": 2},
+    "torus": {"head": "token", "num_labels": 2},
+    "raw": {"head": "sequence", "num_labels": 2},
 }
 INPUTS = {
     "intersect": torch.randint(0, 5, (3, 6)),
     "shift": torch.randint(0, 5, (3, 8)),
     "ring": torch.randint(0, 5, (3, 8)),
+    "torus": torch.randint(0, 5, (3, 9)),
+    "raw": torch.randint(0, 5, (3, 6)),
 }
 REPO_ID = "asen-tests/tiny-multitask"
 
@@ -147,6 +154,7 @@ def _check_job(result: dict, expected: dict[str, torch.Tensor]) -> None:
         assert torch.equal(result[name], logits), name
     assert "needs the asen_fm package" in result["spec_error"]
     assert result["late_orbits"] == 4
+    assert result["late_spec_orbits"] == 9
 
 
 def test_fresh_process_cannot_import_asen_fm(shared) -> None:
@@ -161,8 +169,15 @@ def test_saved_folder_ships_code_and_card_and_loads_by_remote_code(shared) -> No
         "modeling_asen.py",
         "configuration_asen.py",
         "orbit_coloring.py",
+        "group_specs.py",
         "README.md",
     } <= files
+    stored = json.loads((shared["root"] / "ckpt" / "config.json").read_text())["symmetries"]
+    assert stored["torus"] == {"n": 9, "spec": "grid(3, 3, torus)"}
+    assert set(stored["raw"]) == {"n", "generators"} and set(stored["raw"]["generators"]) == {
+        "dtype",
+        "base64",
+    }
     _check_job(shared["results"]["jobs"][0], shared["expected"][0])
 
 

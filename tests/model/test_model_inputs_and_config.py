@@ -16,6 +16,7 @@ from asen_fm import (
     AsenForTokenClassification,
 )
 from asen_fm.equivariance import equivariance_error
+from asen_fm.orbit_coloring import decode_generators
 from asen_fm.symmetry import PermGroup
 
 TWO = {"dihedral": "dihedral(6)", "cyclic": "cyclic(8)"}
@@ -27,9 +28,9 @@ def test_config_stores_groups_as_json_and_round_trips() -> None:
     )
     text = config.to_json_string()
     stored = json.loads(text)["symmetries"]
-    assert stored["d"] == PermGroup.dihedral(6).to_json()
-    assert stored["p"]["n"] == 4 and stored["p"]["generators"] == [[3, 2, 1, 0]]
-    assert stored["j"] == {"n": 3, "generators": [[1, 2, 0]]}
+    assert stored["d"] == PermGroup.dihedral(6).to_json() == {"n": 6, "spec": "dihedral(6)"}
+    assert stored["p"] == {"n": 4, "spec": "reversal(4)"}
+    assert stored["j"]["n"] == 3 and decode_generators(stored["j"]["generators"], 3).tolist() == [[1, 2, 0]]
     again = AsenConfig.from_dict(json.loads(text))
     assert again.symmetries == config.symmetries
     assert PermGroup.from_json(again.symmetries["d"]) == PermGroup.dihedral(6)
@@ -40,7 +41,7 @@ def test_config_stores_groups_as_json_and_round_trips() -> None:
     [
         ({"a.b": "cyclic(4)"}, "letters, digits"),
         ({"a": {"n": 3, "generators": [[0, 0, 1]]}}, "not a bijection"),
-        ({"a": {"n": 3}}, "needs keys 'n' and 'generators'"),
+        ({"a": {"n": 3}}, r"needs 'n' and 'spec' or 'generators', missing \['spec or generators'\]"),
         ({"a": 3}, "expected a spec string"),
     ],
 )

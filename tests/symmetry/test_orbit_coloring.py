@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from asen_fm import orbit_coloring
+from asen_fm import group_specs, orbit_coloring
 from asen_fm.orbit_coloring import canonical_ids, coloring_from_json, node_orbits, pair_orbits
 from asen_fm.symmetry import PermGroup, permute
 
@@ -128,19 +130,26 @@ def test_bad_support_is_rejected() -> None:
 
 
 def test_json_without_generators_is_a_value_error_naming_the_key() -> None:
-    with pytest.raises(ValueError, match=r"missing \['generators'\]"):
+    with pytest.raises(ValueError, match=r"missing \['spec or generators'\]"):
         coloring_from_json({"n": 3})
 
 
-def test_module_is_numpy_only() -> None:
-    path = orbit_coloring.__file__
+def test_module_is_numpy_only(tmp_path: Path) -> None:
+    """orbit_coloring.py and the group_specs.py it imports, copied alone into a package (as next to the
+    weights), build colorings from generators and from specs with NumPy only."""
+    package = tmp_path / "shipped"
+    package.mkdir()
+    for module in (orbit_coloring, group_specs):
+        shutil.copy(module.__file__, package / Path(module.__file__).name)
+    (package / "__init__.py").write_text("")
     code = (
-        "import importlib.util, sys\n"
-        f"spec = importlib.util.spec_from_file_location('oc', {path!r})\n"
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        "import sys\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from shipped import orbit_coloring as m\n"
         "print(m.pair_orbits((4, [[1, 2, 3, 0]])).max() + 1)\n"
+        "print(m.coloring_from_json({'n': 9, 'spec': 'grid(3, 3, torus)'})[1].max() + 1)\n"
         "bad = [k for k in sys.modules if k.split('.')[0] in ('torch', 'sympy', 'scipy', 'asen_fm')]\n"
         "assert not bad, bad\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "4"
+    assert out.stdout.split() == ["4", "9"]

@@ -99,7 +99,7 @@ BAD_TOKENS = [
     (
         lambda: _tokens([[0, 1, 2], [0, 1]], [[0, 0, 0], [0, 0, 0]]),
         {},
-        "train: 'input_ids' row 1 has shape [2], row 0 has [3]",
+        "train: 'input_ids' row 1 has n = 2 nodes but the task's group cyclic(3) has the fixed degree 3",
     ),
     (
         lambda: _tokens([[0, 1], [0, 1]], [[0, 0], [0, 0]]),

@@ -12,7 +12,8 @@ import torch
 
 from asen_fm.tasks import load_task
 from asen_fm.training.data import task_tensors
-from asen_fm.training.loop import TrainingHistory, resolve_precision
+from asen_fm.training.history import TrainingHistory
+from asen_fm.training.loop import resolve_precision
 from asen_fm.training.outputs import code_version, moving_average, parameter_checksum, plot_curves, write_json
 from asen_fm.training.scripts import UsageError, parse_flags
 

@@ -14,9 +14,8 @@ The flip and the limbs groups are automorphisms of the skeleton graph; the pairs
 the knees alone turns the edge RHip-RKnee into RHip-LKnee), so under a sparse edge framework its
 symmetry shrinks to ``edge_stabilizer(skeleton16_pairs(), EDGES)``, which is the limbs group.
 
-The constructors return groups whose ``str()`` is the spec above once those names are registered in the
-spec parser (``asen_fm.symmetry.groups``); until then ``str()`` falls back to cycle notation, which
-parses back to the same group.
+Importing this module registers the three names with the spec parser (``asen_fm.symmetry.registry``), so
+``str()`` of each group is its spec above and ``PermGroup.parse`` reads it back.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from asen_fm.symmetry import PermGroup
+from asen_fm.symmetry.registry import register_group
 
 __all__ = [
     "EDGES",
@@ -34,7 +34,6 @@ __all__ = [
     "LEFT_RIGHT_PAIRS",
     "NUM_JOINTS",
     "PARENTS",
-    "SPEC_BUILDERS",
     "adjacency",
     "edge_stabilizer",
     "group_elements",
@@ -94,11 +93,8 @@ def _swap(pairs: Iterable[tuple[int, int]], n: int = NUM_JOINTS) -> np.ndarray:
 
 
 def _named(generators: list[np.ndarray], spec: str, order: int) -> PermGroup:
-    """A group on 16 joints with a known order; ``spec`` is kept only once the spec parser knows it."""
-    from asen_fm.symmetry.groups import _spec_builders  # the parser's registry (read only)
-
-    registered = spec.split("(", 1)[0] in _spec_builders()
-    return PermGroup._named(NUM_JOINTS, generators, spec if registered else None, order)  # type: ignore[arg-type]
+    """A group on 16 joints with a known order, printed as ``spec`` (registered below)."""
+    return PermGroup._named(NUM_JOINTS, generators, spec, order)
 
 
 def skeleton16_trivial() -> PermGroup:
@@ -130,8 +126,11 @@ GROUPS: dict[str, Callable[[], PermGroup]] = {
 }
 
 
-# What the spec parser needs to register (``name -> builder`` taking the spec's arguments).
-SPEC_BUILDERS: dict[str, Callable[[], PermGroup]] = {k: v for k, v in GROUPS.items() if k != "trivial"}
+# The spec parser's names for them (``trivial(16)`` is the core's own); ``asen_fm/__init__.py`` declares
+# this module as their provider, so the specs parse in any process that imported asen_fm.
+for _name, _builder in GROUPS.items():
+    if _name != "trivial":
+        register_group(_name, _builder)
 
 
 def group_elements(group: PermGroup, limit: int = 100_000) -> list[np.ndarray]:

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from expkit.settings import REPO
+from expkit.paths import REPO
 
 WARNINGS_JSON = "experiment_warnings.json"
 SCRIPTS = {"pretrain": "pretrain/pretrain.py", "finetune": "finetune/finetune.py"}

@@ -24,13 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from expkit.paths import CONFIG_DIR, DEFAULT_RESULTS, DEFAULT_RUNS
+from expkit.runner import allow_stale_runs
+
 T = TypeVar("T")
 
-EXPERIMENTS_DIR = Path(__file__).resolve().parents[1]
-CONFIG_DIR = EXPERIMENTS_DIR / "configs"
-REPO = EXPERIMENTS_DIR.parents[1]
-DEFAULT_RESULTS = EXPERIMENTS_DIR / "results"
-DEFAULT_RUNS = REPO / "runs" / "experiments"
 MODES: tuple[str, ...] = ("smoke", "full")
 
 
@@ -108,8 +106,6 @@ def parse_experiment(name: str, argv: list[str] | None = None, description: str 
         help="reuse finished runs of other code versions (marked stale in the tables) instead of retraining",
     )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    from expkit.runner import allow_stale_runs  # runner imports this module: import it late
-
     allow_stale_runs(args.reuse_stale)
     loaded = load_settings(name, args.mode)
     shown = ["python", f"benchmarks/experiments/{name}.py", f"--{args.mode}"]
