@@ -167,12 +167,19 @@ def digits_jobs(s: dict[str, Any]) -> list[tuple[str, Any, str, int]]:
     d = s.get("digits")
     if not d:
         return []
+    seeds = sorted({seed for rows in d["train_rows"] for seed in digits_seeds(d, rows)})
     return [  # seed-major: an interrupted grid has whole seeds done
         ("digits", rows, group, seed)
-        for seed in d["seeds"]
+        for seed in seeds
         for rows in d["train_rows"]
+        if seed in digits_seeds(d, rows)
         for group in d["groups"]
     ]
+
+
+def digits_seeds(d: dict[str, Any], rows: int | None) -> list[int]:
+    """The seeds of the digits cells with ``rows`` training rows (``seeds_by_rows`` overrides ``seeds``)."""
+    return d.get("seeds_by_rows", {}).get("all" if rows is None else str(rows), d["seeds"])
 
 
 def pathfinder_jobs(s: dict[str, Any]) -> list[tuple[str, Any, str, int]]:
@@ -253,7 +260,7 @@ def baseline_jobs(s: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
     jobs: list[tuple[str, str, Any, int]] = []
     if s.get("digits"):
         d = s["digits"]
-        cells = [(rows, seed) for rows in d["train_rows"] for seed in d["seeds"]]
+        cells = [(rows, seed) for rows in d["train_rows"] for seed in digits_seeds(d, rows)]
         jobs += [(model, "digits", rows, seed) for model in ("cnn", "logreg") for rows, seed in cells]
     p = s["pathfinder"]
     jobs += [
@@ -510,7 +517,7 @@ def digits_report(
     for group in d["groups"]:
         cells, means, stds = [], [], []
         for rows, tag in zip(d["train_rows"], sizes, strict=True):
-            runs = [records["digits", rows, group, seed] for seed in d["seeds"]]
+            runs = [records["digits", rows, group, seed] for seed in digits_seeds(d, rows)]
             summary = summarize([final_metric(r.payload, "digits", "accuracy") for r in runs])
             data[f"digits/{tag}/{group}"] = summary
             cells.append(format_cell(summary))
@@ -518,8 +525,8 @@ def digits_report(
             stds.append(summary["std"])
         step = sorted(
             float(records["digits", rows, group, seed].payload["median_step_seconds"])
-            for seed in d["seeds"]
             for rows in d["train_rows"]
+            for seed in digits_seeds(d, rows)
         )
         digits.add(LABELS[group], *cells, parameters(runs[0]), f"{step[len(step) // 2]:.3f}")
         sweep["digits 8x8"][LABELS[group]] = {
@@ -531,7 +538,7 @@ def digits_report(
         for model, label in (("cnn", "CNN (outside ASEN)"), ("logreg", "logistic regression (outside ASEN)")):
             cells, means, stds = [], [], []
             for rows, tag in zip(d["train_rows"], sizes, strict=True):
-                summary = baseline_summary(baselines, model, "digits", rows, d["seeds"])
+                summary = baseline_summary(baselines, model, "digits", rows, digits_seeds(d, rows))
                 data[f"digits/{tag}/{model}"] = summary
                 cells.append(format_cell(summary))
                 means.append(summary["mean"])
@@ -564,7 +571,7 @@ def digits_report(
         exp.results_dir / "digits_accuracy.png",
         xlabel="training rows",
         ylabel="test accuracy",
-        title=f"{d['max_steps']} steps, mean ± std over {len(d['seeds'])} seeds",
+        title=f"{d['max_steps']} steps, mean ± std over seeds",
     )
     return digits, plot
 
