@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from accelerate import Accelerator, DistributedDataParallelKwargs
 from accelerate.utils import GradientAccumulationPlugin, ProjectConfiguration
-from tqdm.auto import tqdm
 
+from asen_fm.progress import progress_bar
 from asen_fm.training.data import MultiTaskSampler
 from asen_fm.training.evaluation import eval_loader, evaluate, masked_loss, task_entry
 from asen_fm.training.history import TrainingHistory, TrainingOutcome
@@ -210,7 +210,7 @@ def run_training(
     model.train()
     pending: dict[str, list[float]] = defaultdict(list)
     step_seconds: list[float] = []
-    progress = tqdm(
+    progress = progress_bar(
         total=settings.max_steps,
         initial=start_step,
         desc=settings.tracker_project,

@@ -26,7 +26,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "images"
 TITLE = "Images as node sets: digits and Pathfinder (issue 13)"
@@ -164,7 +165,7 @@ def run_grid(exp: Experiment) -> dict[tuple[str, Any, str, int], Any]:
     """Train every run of both grids (digits first); return their RunRecords."""
     s = exp.settings
     records = {}
-    for part, size, group, seed in tqdm(
+    for part, size, group, seed in progress_bar(
         exp.order(digits_jobs(s) + pathfinder_jobs(s)), desc=NAME, unit="run"
     ):
         if part == "digits":
