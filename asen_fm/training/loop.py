@@ -101,6 +101,8 @@ class LoopSettings:
     batch_size: int
     seed: int = 0
     task_weighting: str = "balanced"
+    weighting_temperature: float = 2.0
+    loss_scales: Mapping[str, float] | None = None
     grad_accum: int = 1
     max_grad_norm: float = 1.0
     log_every: int = 10
@@ -180,6 +182,7 @@ def run_training(
         settings.batch_size,
         seed=settings.seed,
         weighting=settings.task_weighting,
+        temperature=settings.weighting_temperature,
         num_processes=accelerator.num_processes,
         process_index=accelerator.process_index,
     )
@@ -207,6 +210,7 @@ def run_training(
         _evaluate_all(accelerator, model, data, loaders, history, 0)
 
     device = accelerator.device
+    scales = dict(settings.loss_scales or {})
     model.train()
     pending: dict[str, list[float]] = defaultdict(list)
     step_seconds: list[float] = []
@@ -224,7 +228,7 @@ def run_training(
             batch = {k: v.to(device) for k, v in data[task].batch("train", sampler.next_rows(task)).items()}
             with accelerator.accumulate(model):
                 loss = _training_loss(model, batch, task)
-                accelerator.backward(loss)
+                accelerator.backward(loss / scales.get(task, 1.0))  # per-task loss normalisation
                 if accelerator.sync_gradients and settings.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
                 optimizer.step()
