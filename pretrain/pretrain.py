@@ -3,14 +3,19 @@
     python pretrain/pretrain.py --tasks intersect,palindrome,cyclic_sum --output_dir runs/pt --max_steps 2000
     python pretrain/pretrain.py --tasks intersect,pose=data/pose,hub-user/some-task --output_dir runs/mix
     python pretrain/pretrain.py ... --groups trivial --train_size 500        # NoSym, 500 rows per task
+    python pretrain/pretrain.py --recipe pretrain/configs/base.json --output_dir runs/base  # the shipped base
     accelerate launch --num_processes 2 pretrain/pretrain.py ...                               # 2 GPUs, DDP
     ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 pretrain/pretrain.py ...  # 2 CPUs
 
 ``--tasks`` entries are ``[NAME=]SOURCE``: a built-in task (generated from --n, --size, --data_seed), a task
 folder (``Task.save`` / ``asen data build``) or a Hub dataset id; each task's card says its symmetry, head,
-loss and metrics. Each optimizer step draws a task (balanced, as in the paper, or proportional to its data)
-and a batch of it; AdamW with one rate per parameter group (lr * scale); warmup + cosine; gradient
-accumulation; clipping; bf16 on GPU. ``--resume latest`` continues bit-for-bit from the newest checkpoint.
+loss and metrics. Tasks of different input kinds, lengths, heads and losses share the backbone: each feeds
+a named input adapter (``--adapters 'pose=joints2d; digits=pixels'``, else its card's, else ``tokens`` /
+``features``), and ``--loss_normalisation baseline`` divides each task's loss by its constant predictor's.
+Each optimizer step draws a task (balanced, as in the paper; proportional to its data; or ``temperature``
+between them) and a batch of it (one task per batch: no padding across lengths); AdamW with one rate
+per parameter group (lr * scale); warmup + cosine; gradient accumulation; clipping; bf16 on GPU.
+``--resume latest`` continues bit-for-bit from the newest checkpoint.
 
 Output folder:
     model/                  save_pretrained folder (AsenForMultiTask.from_pretrained(...)), with a model card
@@ -37,6 +42,7 @@ from asen_fm.training.data import WEIGHTINGS, TaskData, resolve_tasks, split_tas
 from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
 from asen_fm.training.outputs import finish_run
+from asen_fm.training.recipe import build_corpus, expand_recipe, split_recipe_flag
 from asen_fm.training.scripts import (
     TrainingFlags,
     UsageError,
@@ -59,6 +65,13 @@ class PretrainConfig(TrainingFlags):
         default=250, metadata={"help": "evaluate every N optimizer steps (0: at the end)"}
     )
     output_dir: str = field(default="runs/pretrain", metadata={"help": "run folder (new or empty)"})
+    recipe: str = field(
+        default="",
+        metadata={"help": "JSON recipe (corpus + flags, e.g. pretrain/configs/base.json); given flags win"},
+    )
+    data_dir: str = field(
+        default="", metadata={"help": "where --recipe builds its task folders (default: data/<recipe name>)"}
+    )
     # data
     tasks: str = field(
         default="intersect,palindrome,cyclic_sum",
@@ -173,10 +186,14 @@ def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
 
 def prepare(argv: list[str] | None) -> tuple[PretrainConfig, dict[str, TaskData], AsenConfig]:
     """Everything that can fail on a bad command line, before anything is written: flags, folder, tasks."""
-    cfg = parse_flags(PretrainConfig, argv, description=__doc__.split("\n")[0])
+    arguments, corpus = expand_recipe(sys.argv[1:] if argv is None else list(argv))
+    recipe, data_dir, _ = split_recipe_flag(list(argv or sys.argv[1:]))
+    recorded = ["--recipe", recipe or "", "--data_dir", data_dir or ""]  # kept in the run's flags
+    cfg = parse_flags(PretrainConfig, [*arguments, *recorded], description=__doc__.split("\n")[0])
     cfg.check()
     check_output_dir(cfg.output_dir, overwrite=cfg.overwrite_output_dir, resume=cfg.resume)
     check_resume(cfg.resume, cfg.output_dir, dataclasses.asdict(cfg), cfg.max_steps)
+    build_corpus(corpus)  # the recipe's task folders, once every flag has passed
     data = resolve_tasks(
         cfg.tasks, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, groups=cfg.groups,
         train_size=cfg.train_size or None,

@@ -11,7 +11,7 @@ values quantised).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
@@ -19,7 +19,15 @@ from asen_fm.input_adapters import FEATURES, TOKENS, check_input_fits, describe,
 
 if TYPE_CHECKING:
     from asen_fm.tasks import Task
-    from asen_fm.training.data import TaskData
+
+
+class TaskData(Protocol):
+    """What this module reads of ``asen_fm.training.data.TaskData`` (which imports this module)."""
+
+    name: str
+    task: Task
+    splits: dict[str, dict[str, torch.Tensor]]
+    adapter: str | None
 
 
 class AdapterError(ValueError):
