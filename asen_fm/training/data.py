@@ -132,7 +132,7 @@ def task_tensors(
         columns["label_mask"] = (task.label_mask, torch.bool)
     if task.family is not None:
         splits = {split: _padded_split(task, split, columns) for split in SPLITS}
-        return TaskData(name=name, task=task, splits=splits)
+        return TaskData(name=name, task=task, splits=splits, adapter=adapter)
     splits = {
         split: {key: _flatten_nodes(_column(task.data[split], column, dtype), key, task)
                 for key, (column, dtype) in columns.items() if column in task.data[split].column_names}
