@@ -22,7 +22,7 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from .family_coloring import FREE, check_family_entry, is_family
+from .family_coloring import check_family_entry, is_family
 from .group_specs import named_group
 from .input_adapters import FEATURES, TOKENS, legacy_adapters, normalize_adapter, unknown_adapter
 from .orbit_coloring import (
@@ -161,42 +161,25 @@ def normalize_symmetry(
 
 
 def _family_entry(value: Any, name: str) -> dict[str, Any] | None:
-    """The stored family entry of a family given as spec, ``{"group": spec, **bounds}`` or stored entry;
-    None for anything else."""
-    if is_family(value):  # stored form (config.json): checked without asen_fm
-        try:
-            return check_family_entry(value)
-        except ValueError as err:
-            raise ValueError(f"{where(name)}: {err}") from None
+    """The stored family entry of a family given as spec (``"reversal(*)"``), ``{"group": spec, **bounds}``
+    or stored entry; None for anything else. Needs only the shipped files (the spec parser is shipped)."""
     group, options = value, {}
     if isinstance(value, dict) and "group" in value:
         group, options = value["group"], {k: v for k, v in value.items() if k != "group"}
-    if is_family(group):
-        spec_entry: Any = group
-    elif isinstance(group, str) and FREE in group:
-        try:
-            from asen_fm.symmetry.sizes import family_entry
-        except ImportError as err:  # a fresh process with only the shipped model files
-            raise ValueError(
-                f"{where(name)}: parsing {group!r} needs the asen_fm package; pass the stored family form "
-                "{'family': ..., 'args': ['*'], 'max_n': ..., 'exact': ...} instead"
-            ) from err
-        try:
-            spec_entry = family_entry(group)
-        except ValueError as err:
-            raise ValueError(f"{where(name)}: {err}") from None
-    else:
-        if any(key in options for key in FAMILY_KEYS):
+    if is_family(group):  # a stored entry (config.json), possibly inside {"group": ...}
+        options, group = {**group, **options}, None
+    elif not (isinstance(group, str) and is_family({"spec": group})):
+        if isinstance(value, dict) and "group" in value and any(key in options for key in FAMILY_KEYS):
             raise ValueError(f"{where(name)}: {', '.join(FAMILY_KEYS)} bound a family such as 'reversal(*)'")
         return None
-    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs"})
+    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs", "spec", "family", "args"})
     if unknown:
         raise ValueError(
             f"{where(name)}: a family across sizes takes {', '.join(FAMILY_KEYS)} and pairs, not {unknown} "
             "(graphs, pair_group and positions need one degree)"
         )
     try:
-        return check_family_entry({**spec_entry, **options})
+        return check_family_entry({**options, **({"spec": group} if group is not None else {})})
     except ValueError as err:
         raise ValueError(f"{where(name)}: {err}") from None
 

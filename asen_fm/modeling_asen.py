@@ -49,7 +49,14 @@ from transformers.utils.import_utils import is_torchdynamo_compiling
 from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_asen import AUTO_MAP, AsenConfig
-from .family_coloring import check_family_size, family_coloring, family_size, family_table_sizes, is_family
+from .family_coloring import (
+    check_family_size,
+    family_coloring,
+    family_parts,
+    family_size,
+    family_table_sizes,
+    is_family,
+)
 from .input_adapters import LEGACY_WEIGHT_NAMES, TOKENS, check_input_fits, describe, unknown_adapter
 from .orbit_coloring import symmetry_coloring
 
@@ -962,7 +969,7 @@ class AsenModel(AsenPreTrainedModel):
         shapes = set()
         for name in names:
             entry = self.config.symmetries[name]
-            if is_family(entry) and entry["family"] == "grid":  # any h x w: the family checks the fit
+            if is_family(entry) and family_parts(entry)[0] == "grid":  # any h x w: the family checks the fit
                 shapes.add(tuple(tensor.shape[1:3]))
                 continue
             match = GRID_SPEC.match(entry.get("spec", ""))
