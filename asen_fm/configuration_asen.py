@@ -22,8 +22,9 @@ from typing import Any
 
 from transformers import PreTrainedConfig
 
-from .family_coloring import FREE, check_family_entry, is_family
+from .family_coloring import check_family_entry, is_family
 from .group_specs import named_group
+from .input_adapters import FEATURES, TOKENS, legacy_adapters, normalize_adapter, unknown_adapter
 from .orbit_coloring import (
     FRAMEWORKS,
     group_generators,
@@ -160,42 +161,25 @@ def normalize_symmetry(
 
 
 def _family_entry(value: Any, name: str) -> dict[str, Any] | None:
-    """The stored family entry of a family given as spec, ``{"group": spec, **bounds}`` or stored entry;
-    None for anything else."""
-    if is_family(value):  # stored form (config.json): checked without asen_fm
-        try:
-            return check_family_entry(value)
-        except ValueError as err:
-            raise ValueError(f"{where(name)}: {err}") from None
+    """The stored family entry of a family given as spec (``"reversal(*)"``), ``{"group": spec, **bounds}``
+    or stored entry; None for anything else. Needs only the shipped files (the spec parser is shipped)."""
     group, options = value, {}
     if isinstance(value, dict) and "group" in value:
         group, options = value["group"], {k: v for k, v in value.items() if k != "group"}
-    if is_family(group):
-        spec_entry: Any = group
-    elif isinstance(group, str) and FREE in group:
-        try:
-            from asen_fm.symmetry.sizes import family_entry
-        except ImportError as err:  # a fresh process with only the shipped model files
-            raise ValueError(
-                f"{where(name)}: parsing {group!r} needs the asen_fm package; pass the stored family form "
-                "{'family': ..., 'args': ['*'], 'max_n': ..., 'exact': ...} instead"
-            ) from err
-        try:
-            spec_entry = family_entry(group)
-        except ValueError as err:
-            raise ValueError(f"{where(name)}: {err}") from None
-    else:
-        if any(key in options for key in FAMILY_KEYS):
+    if is_family(group):  # a stored entry (config.json), possibly inside {"group": ...}
+        options, group = {**group, **options}, None
+    elif not (isinstance(group, str) and is_family({"spec": group})):
+        if isinstance(value, dict) and "group" in value and any(key in options for key in FAMILY_KEYS):
             raise ValueError(f"{where(name)}: {', '.join(FAMILY_KEYS)} bound a family such as 'reversal(*)'")
         return None
-    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs"})
+    unknown = sorted(set(options) - {*FAMILY_KEYS, "pairs", "spec", "family", "args"})
     if unknown:
         raise ValueError(
             f"{where(name)}: a family across sizes takes {', '.join(FAMILY_KEYS)} and pairs, not {unknown} "
             "(graphs, pair_group and positions need one degree)"
         )
     try:
-        return check_family_entry({**spec_entry, **options})
+        return check_family_entry({**options, **({"spec": group} if group is not None else {})})
     except ValueError as err:
         raise ValueError(f"{where(name)}: {err}") from None
 
@@ -381,12 +365,18 @@ def warn_if_not_two_closed(name: str, group_json: dict[str, Any]) -> None:
         )
 
 
-def validate_task(name: str, task: dict[str, Any], symmetries: dict[str, Any]) -> dict[str, Any]:
-    """Check one ``config.tasks`` entry and fill defaults; returns a JSON-plain copy."""
+def validate_task(
+    name: str, task: dict[str, Any], symmetries: dict[str, Any], adapters: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Check one ``config.tasks`` entry and fill defaults; returns a JSON-plain copy.
+
+    ``adapter`` names the input adapter the task feeds (None: chosen by input kind at call time, as
+    checkpoints without adapters did).
+    """
     _check_name(name, "task")
     if not isinstance(task, dict):
         raise ValueError(f"task {name!r}: expected a dict, got {type(task).__name__}")
-    unknown = set(task) - {"symmetry", "head", "num_labels", "problem_type", "loss"}
+    unknown = set(task) - {"symmetry", "head", "num_labels", "problem_type", "loss", "adapter"}
     if unknown:
         raise ValueError(f"task {name!r}: unknown keys {sorted(unknown)}")
     symmetry = task.get("symmetry", name)
@@ -407,21 +397,26 @@ def validate_task(name: str, task: dict[str, Any], symmetries: dict[str, Any]) -
     loss = task.get("loss")
     if loss is not None and loss not in REGRESSION_LOSSES:
         raise ValueError(f"task {name!r}: loss must be one of {REGRESSION_LOSSES} or None, got {loss!r}")
-    return {
-        "symmetry": symmetry,
-        "head": head,
-        "num_labels": num_labels,
-        "problem_type": problem_type,
-        "loss": loss,
-    }
+    adapter = task.get("adapter")
+    if adapter is not None and adapter not in (adapters or {}):
+        raise unknown_adapter(adapter, adapters or {})
+    entry = {"symmetry": symmetry, "head": head, "num_labels": num_labels, "problem_type": problem_type}
+    entry["loss"] = loss
+    if adapter is not None:  # stored only when set: checkpoints without adapters keep their config
+        entry["adapter"] = adapter
+    return entry
 
 
 class AsenConfig(PreTrainedConfig):
     r"""Configuration of an ASEN transformer (orbit positional embedding + orbit attention bias).
 
     Args:
-        vocab_size: number of token ids for ``input_ids`` inputs (0: the model takes only ``node_features``).
-        input_dim: width of continuous ``node_features`` [B, n, input_dim] (0: tokens only).
+        vocab_size: token ids of the default ``tokens`` input adapter (0: none); kept equal to it.
+        input_dim: width of the default ``features`` input adapter's ``node_features`` (0: none).
+        input_adapters: ``{name: {"kind": "tokens", "vocab_size": V} | {"kind": "features", "width": d[,
+            "mean": [...], "std": [...]]}}`` (asen_fm/input_adapters.py): each task feeds one of them, so
+            token sequences, 2-D joints and pixels share one backbone. ``vocab_size`` / ``input_dim`` are
+            shorthands for the adapters ``tokens`` / ``features`` (how checkpoints without adapters load).
         hidden_size, num_hidden_layers, num_attention_heads, intermediate_size: pre-LN encoder sizes.
         hidden_act: activation of the feed-forward block.
         hidden_dropout_prob, attention_probs_dropout_prob: dropout on residual branches and attention weights.
@@ -447,7 +442,7 @@ class AsenConfig(PreTrainedConfig):
             Stored flat: the JSON group plus ``edges`` / ``framework`` / ``directed`` when a graph is given.
             A family across sizes (``"reversal(*)"``, ``{"group": "cyclic(*)", "max_n": 64}``) serves every
             length up to ``max_n`` with one set of tables (``asen_fm.family_coloring``).
-        tasks: ``{task: {"symmetry", "head", "num_labels", "problem_type", "loss"}}``
+        tasks: ``{task: {"symmetry", "head", "num_labels", "problem_type", "loss"[, "adapter"]}}``
             for ``AsenForMultiTask``.
 
     Example::
@@ -477,12 +472,14 @@ class AsenConfig(PreTrainedConfig):
     classifier_dropout: float | None = None
     symmetries: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, Any] = field(default_factory=dict)
+    input_adapters: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self, **kwargs: Any) -> None:
         super().__post_init__(**kwargs)
         self.auto_map = dict(AUTO_MAP)
         if self.vocab_size < 0 or self.input_dim < 0:
             raise ValueError(f"vocab_size ({self.vocab_size}) and input_dim ({self.input_dim}) must be >= 0")
+        self._set_adapters(self.input_adapters)
         if self.hidden_size % self.num_attention_heads:
             raise ValueError(
                 f"hidden_size ({self.hidden_size}) is not a multiple of num_attention_heads "
@@ -506,7 +503,49 @@ class AsenConfig(PreTrainedConfig):
                 warn_about_symmetry(name, entry)
             normalized[name] = entry
         self.symmetries = normalized
-        self.tasks = {name: validate_task(name, task, self.symmetries) for name, task in self.tasks.items()}
+        self.tasks = {
+            name: validate_task(name, task, self.symmetries, self.input_adapters)
+            for name, task in self.tasks.items()
+        }
+
+    def _set_adapters(self, given: Any) -> None:
+        """Checked adapters, with ``vocab_size`` / ``input_dim`` mapped onto ``tokens`` / ``features``."""
+        if not isinstance(given, dict):
+            raise ValueError(f"input_adapters must be a dict, got {type(given).__name__}")
+        adapters = {name: normalize_adapter(name, spec) for name, spec in given.items()}
+        legacy = legacy_adapters(self.vocab_size, self.input_dim)
+        for name, spec in legacy.items():
+            size = "vocab_size" if name == TOKENS else "width"
+            if name in adapters and (
+                adapters[name]["kind"] != spec["kind"] or adapters[name][size] != spec[size]
+            ):
+                field_name = "vocab_size" if name == TOKENS else "input_dim"
+                raise ValueError(
+                    f"{field_name}={getattr(self, field_name)} disagrees with input adapter {name!r} "
+                    f"{adapters[name]}; give one of them"
+                )
+        self.input_adapters = {**{k: v for k, v in legacy.items() if k not in adapters}, **adapters}
+        self._sync_legacy_sizes()
+
+    def _sync_legacy_sizes(self) -> None:
+        tokens, features = self.input_adapters.get(TOKENS), self.input_adapters.get(FEATURES)
+        self.vocab_size = tokens["vocab_size"] if tokens and tokens["kind"] == "tokens" else 0
+        self.input_dim = features["width"] if features and features["kind"] == "features" else 0
+
+    def add_input_adapter(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Record a new input adapter (see asen_fm/input_adapters.py) and return its stored form."""
+        if name in self.input_adapters:
+            raise ValueError(f"input adapter {name!r} already exists; known: {sorted(self.input_adapters)}")
+        entry = normalize_adapter(name, spec)
+        self.input_adapters = {**self.input_adapters, name: entry}
+        self._sync_legacy_sizes()
+        return entry
+
+    def set_adapter_vocab_size(self, name: str, vocab_size: int) -> None:
+        """A token adapter's vocabulary after its embedding was resized."""
+        entry = normalize_adapter(name, {**self.input_adapters[name], "vocab_size": int(vocab_size)})
+        self.input_adapters = {**self.input_adapters, name: entry}
+        self._sync_legacy_sizes()
 
     def add_symmetry(
         self,
@@ -532,7 +571,7 @@ class AsenConfig(PreTrainedConfig):
         """Record a validated ``tasks[name]`` entry and return it."""
         if name in self.tasks:
             raise ValueError(f"task {name!r} already exists; known tasks: {sorted(self.tasks)}")
-        entry = validate_task(name, task, self.symmetries)
+        entry = validate_task(name, task, self.symmetries, self.input_adapters)
         self.tasks = {**self.tasks, name: entry}
         return entry
 

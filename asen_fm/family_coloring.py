@@ -29,10 +29,10 @@ rows, so the colored graph still pins the path / cycle / torus and its automorph
 the model stays exactly G_n-equivariant at every n (tests check both claims). ``symmetric``,
 ``swap_halves`` and ``trivial`` are exact at every n.
 
-This module imports nothing from asen_fm: a saved model folder ships it next to ``modeling_asen.py``, so a
-checkpoint builds the coloring of an unseen length on the fly without the package. A stored family entry
-is ``{"spec": "reversal(*)", "family": "reversal", "args": ["*"], "max_n": 512, "exact": 32}`` (and
-``"pairs": "none"`` for node-only breaking); parsing a spec string into it is the package's job.
+A saved model folder ships this module next to ``modeling_asen.py`` (with ``group_specs.py``, whose spec
+parser it reads family specs with), so a checkpoint builds the coloring of an unseen length on the fly
+without the package. A stored family entry is the spec and its bounds, ``{"spec": "reversal(*)", "max_n":
+512, "exact": 32}`` (and ``"pairs": "none"`` for node-only breaking), like any named group in config.json.
 """
 
 from __future__ import annotations
@@ -40,9 +40,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from .group_specs import FREE, has_free_degree, parse_spec
 
 __all__ = [
     "DEFAULT_EXACT",
@@ -55,19 +58,43 @@ __all__ = [
     "distance_rows",
     "exact_at",
     "family_coloring",
+    "family_parts",
     "family_size",
     "family_table_sizes",
     "is_family",
 ]
 
-FREE = "*"  # the free degree of a family spec: reversal(*), grid(*, 8, torus)
 DEFAULT_MAX_N = 512
 DEFAULT_EXACT = 32
 
 
+@lru_cache(maxsize=256)
+def _free_call(spec: str) -> tuple[str, tuple[Any, ...]] | None:
+    """(name, args) of a spec with a free degree ``*``; None for any other text."""
+    try:
+        call = parse_spec(spec)
+    except ValueError:
+        return None
+    return (call.name, tuple(call.args)) if has_free_degree(call) else None
+
+
 def is_family(entry: Any) -> bool:
-    """Whether a ``config.symmetries`` entry is a family (free degree) rather than one group of one degree."""
-    return isinstance(entry, Mapping) and "family" in entry
+    """Whether a ``config.symmetries`` entry is a family (a spec with a free degree ``*``, or the first
+    stored form ``{"family", "args"}``) rather than one group of one degree."""
+    if not isinstance(entry, Mapping):
+        return False
+    spec = entry.get("spec")
+    return "family" in entry or (isinstance(spec, str) and FREE in spec and _free_call(spec) is not None)
+
+
+def family_parts(entry: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """(family name, spec arguments) of a family entry: ("grid", ["*", 8, "torus"])."""
+    if "family" in entry:  # the first stored form (before specs were the storage), still read
+        return str(entry["family"]), list(entry.get("args", [FREE]))
+    parts = _free_call(str(entry.get("spec")))
+    if parts is None:
+        raise ValueError(f"symmetry {entry.get('spec')!r} is not a family spec such as reversal(*)")
+    return parts[0], list(parts[1])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -230,12 +257,13 @@ def _name(entry: Mapping[str, Any]) -> str:
 
 
 def check_family_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored family entry validated and JSON-plain (ValueError naming the problem)."""
-    family = entry.get("family")
+    """A family entry (``{"spec": "cyclic(*)", "max_n": ..., "exact": ..., "pairs": ...}``) validated, in its
+    stored JSON-plain form (ValueError naming the problem)."""
+    family, args = family_parts(entry)
     if family not in FAMILIES:
-        raise ValueError(f"unknown symmetry family {family!r}; known families: {', '.join(FAMILIES)}")
+        known = ", ".join(f"{name}(*)" for name in FAMILIES if name != "grid") + ", grid(*, *, torus)"
+        raise ValueError(f"{_name(entry)}: no family named {family!r}; known families: {known}")
     rule = FAMILIES[family]
-    args = list(entry.get("args", [FREE]))
     if family == "grid":
         if len(args) != 3 or args[2] != "torus" or FREE not in args[:2]:
             raise ValueError(
@@ -247,7 +275,7 @@ def check_family_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
                 raise ValueError(f"{_name(entry)}: a fixed grid side must be a positive int, got {side!r}")
     elif args != [FREE]:
         raise ValueError(f"{_name(entry)}: the {family} family takes only the free degree: {family}(*)")
-    out: dict[str, Any] = {"spec": _spec(family, args), "family": family, "args": args}
+    out: dict[str, Any] = {"spec": _spec(family, args)}
     for key, default in (("max_n", DEFAULT_MAX_N), ("exact", DEFAULT_EXACT)):
         value = entry.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < 2:
@@ -277,16 +305,17 @@ def _spec(family: str, args: list[Any]) -> str:
 
 def family_table_sizes(entry: Mapping[str, Any]) -> tuple[int, int]:
     """(node table rows, pair table rows; 0 without pairs) of a family entry, fixed by its bounds."""
-    nodes, pairs = FAMILIES[entry["family"]].tables(entry["exact"], entry["max_n"])
+    nodes, pairs = FAMILIES[family_parts(entry)[0]].tables(entry["exact"], entry["max_n"])
     return nodes, 0 if entry.get("pairs") == "none" else pairs
 
 
 def family_size(entry: Mapping[str, Any], n: int, image_shape: tuple[int, int] | None = None) -> Size:
     """The size the family is colored at for an example of ``n`` nodes: (n,), or (h, w) for grids (from the
     image shape, or from n and the fixed side)."""
-    if FAMILIES[entry["family"]].dims == 1:
+    family, args = family_parts(entry)
+    if FAMILIES[family].dims == 1:
         return (int(n),)
-    h, w = entry["args"][:2]
+    h, w = args[:2]
     if image_shape is not None:
         size = (int(image_shape[0]), int(image_shape[1]))
         if (h != FREE and size[0] != h) or (w != FREE and size[1] != w):
@@ -307,7 +336,7 @@ def family_size(entry: Mapping[str, Any], n: int, image_shape: tuple[int, int] |
 
 def check_family_size(entry: Mapping[str, Any], size: Size, where: str = "") -> None:
     """ValueError unless the family is defined at ``size`` within its bound (``where`` names the example)."""
-    rule = FAMILIES[entry["family"]]
+    rule = FAMILIES[family_parts(entry)[0]]
     n = math.prod(size)
     at = f"{where}: " if where else ""
     if min(size) < rule.min_n:
@@ -325,7 +354,7 @@ def check_family_size(entry: Mapping[str, Any], size: Size, where: str = "") -> 
 
 def exact_at(entry: Mapping[str, Any], size: Size) -> bool:
     """Whether the family's coloring at ``size`` is exactly G_n's orbit partition (no bucket merges)."""
-    rule = FAMILIES[entry["family"]]
+    rule = FAMILIES[family_parts(entry)[0]]
     if not rule.partition:
         return math.prod(size) == 1
     if rule.reach is None:
@@ -341,5 +370,5 @@ def family_coloring(entry: Mapping[str, Any], size: Size) -> tuple[np.ndarray, n
     same row.
     """
     check_family_size(entry, size)
-    node, pair = FAMILIES[entry["family"]].names(tuple(size), entry["exact"], entry["max_n"])
+    node, pair = FAMILIES[family_parts(entry)[0]].names(tuple(size), entry["exact"], entry["max_n"])
     return node.astype(np.int64), None if entry.get("pairs") == "none" else pair.astype(np.int64)

@@ -12,6 +12,7 @@ from typing import Any
 
 from asen_fm.configuration_asen import format_order
 from asen_fm.family_coloring import family_table_sizes, is_family
+from asen_fm.input_adapters import describe
 from asen_fm.orbit_coloring import group_node_ids, group_part
 from asen_fm.symmetry.breaking import group_key, symmetry_order
 from asen_fm.symmetry.cache import cached_group, cached_order, cached_two_closure, canonical_json
@@ -112,8 +113,11 @@ def model_card_text(config: Any) -> str:
         "by G's orbits on node pairs. The model is equivariant to exactly the 2-closure G^(2) of each group.",
         "",
         f"Backbone: {config.num_hidden_layers} layers, hidden size {config.hidden_size}, "
-        f"{config.num_attention_heads} heads, intermediate size {config.intermediate_size}; "
-        f"vocab_size {config.vocab_size}, input_dim {config.input_dim}.",
+        f"{config.num_attention_heads} heads, intermediate size {config.intermediate_size}.",
+        "",
+        "Input adapters (each task feeds one): "
+        + "; ".join(f"`{name}` {describe(spec)}" for name, spec in config.input_adapters.items())
+        + ".",
         "",
         "## Symmetries",
         "",
@@ -143,12 +147,13 @@ def model_card_text(config: Any) -> str:
             "",
             "## Tasks",
             "",
-            "| task | symmetry | head | labels | problem type |",
-            "|---|---|---|---|---|",
+            "| task | symmetry | input adapter | head | labels | problem type |",
+            "|---|---|---|---|---|---|",
         ]
         for name, task in config.tasks.items():
+            adapter = task.get("adapter") or "by input kind"
             lines.append(
-                f"| {name} | {task['symmetry']} | {task['head']} | {task['num_labels']} "
+                f"| {name} | {task['symmetry']} | {adapter} | {task['head']} | {task['num_labels']} "
                 f"| {task['problem_type']} |"
             )
     lines += [

@@ -13,8 +13,11 @@ Batches may be padded (``attention_mask`` [B, n_max], 1 = real node) and may mix
 degrees (``symmetry`` a list of B names; example b's nodes are positions 0..n_b - 1). Every example's
 output at its real nodes equals its output run alone.
 
+Inputs reach the backbone through named adapters (``config.input_adapters``): a token embedding or a
+linear map of (optionally standardised) node features; each task names the adapter it feeds.
+
 Parameter prefixes (stable, used by training code through ``parameter_groups``):
-``asen.token_embeddings.*`` / ``asen.input_projection.*`` (inputs), ``asen.symmetry_embedders.<name>.*``,
+``asen.input_adapters.<name>.*`` (inputs), ``asen.symmetry_embedders.<name>.*``,
 ``asen.backbone.*`` (layers + final norm), ``head.*`` (single-task classes) or ``heads.<task>.*``
 (``AsenForMultiTask``).
 
@@ -46,7 +49,15 @@ from transformers.utils.import_utils import is_torchdynamo_compiling
 from transformers.utils.output_capturing import capture_outputs
 
 from .configuration_asen import AUTO_MAP, AsenConfig
-from .family_coloring import check_family_size, family_coloring, family_size, family_table_sizes, is_family
+from .family_coloring import (
+    check_family_size,
+    family_coloring,
+    family_parts,
+    family_size,
+    family_table_sizes,
+    is_family,
+)
+from .input_adapters import LEGACY_WEIGHT_NAMES, TOKENS, check_input_fits, describe, unknown_adapter
 from .orbit_coloring import symmetry_coloring
 
 logger = logging.get_logger(__name__)
@@ -608,6 +619,52 @@ class AsenBackbone(nn.Module):
 
 
 # --------------------------------------------------------------------------------------------------
+# Input adapters
+# --------------------------------------------------------------------------------------------------
+
+
+class TokenAdapter(nn.Module):
+    """``input_ids`` [B, n] -> embedding rows [B, n, hidden]."""
+
+    kind = "tokens"
+
+    def __init__(self, config: AsenConfig, spec: dict[str, Any]):
+        super().__init__()
+        self.embedding = nn.Embedding(spec["vocab_size"], config.hidden_size)
+
+    def forward(self, input_ids: torch.Tensor) -> torch.Tensor:
+        return self.embedding(input_ids)
+
+
+class FeatureAdapter(nn.Module):
+    """``node_features`` [B, n, width] -> (x - mean) / std (when stored) -> linear map to [B, n, hidden].
+
+    The statistics come from the config (not weights): plain CPU tensors, like the orbit ids.
+    """
+
+    kind = "features"
+
+    def __init__(self, config: AsenConfig, spec: dict[str, Any]):
+        super().__init__()
+        self.width = int(spec["width"])
+        self.projection = nn.Linear(self.width, config.hidden_size)
+        # torch.from_numpy: a CPU tensor even under from_pretrained's meta-device construction
+        self.mean = torch.from_numpy(np.asarray(spec["mean"], dtype=np.float32)) if "mean" in spec else None
+        self.std = torch.from_numpy(np.asarray(spec["std"], dtype=np.float32)) if "std" in spec else None
+
+    def forward(self, node_features: torch.Tensor) -> torch.Tensor:
+        values = node_features.to(self.projection.weight.dtype)
+        if self.mean is not None:
+            mean = self.mean.to(device=values.device, dtype=values.dtype)
+            values = (values - mean) / self.std.to(device=values.device, dtype=values.dtype)
+        return self.projection(values)
+
+
+def make_adapter(config: AsenConfig, spec: dict[str, Any]) -> nn.Module:
+    return TokenAdapter(config, spec) if spec["kind"] == "tokens" else FeatureAdapter(config, spec)
+
+
+# --------------------------------------------------------------------------------------------------
 # Pretrained base class
 # --------------------------------------------------------------------------------------------------
 
@@ -648,6 +705,11 @@ class AsenPreTrainedModel(PreTrainedModel):
         """Add a freshly initialized embedder for ``group`` (optionally on a graph); record it in config."""
         return self.base_model.add_symmetry(name, group, edges=edges, framework=framework, directed=directed)
 
+    def add_input_adapter(self, name: str, spec: dict[str, Any]) -> nn.Module:
+        """Add a freshly initialized input adapter (``{"kind": "tokens", "vocab_size": V}`` or
+        ``{"kind": "features", "width": d[, "mean", "std"]}``); record it in config."""
+        return self.base_model.add_input_adapter(name, spec)
+
     def head_modules(self) -> dict[str, nn.Module]:
         """Heads by task name (single-task classes: one head named ``"head"``)."""
         head = getattr(self, "head", None)
@@ -665,11 +727,10 @@ class AsenPreTrainedModel(PreTrainedModel):
         head_modules = self.head_modules()
         chosen_symmetries = _select(embedders, symmetries, "symmetry")
         chosen_heads = _select(head_modules, heads, "head")
-        inputs = [m for m in (model.token_embeddings, model.input_projection) if m is not None]
         return {
             "backbone": list(model.backbone.parameters()),
             "symmetry": [p for name in chosen_symmetries for p in embedders[name].parameters()],
-            "embeddings": [p for m in inputs for p in m.parameters()],
+            "embeddings": list(model.input_adapters.parameters()),
             "heads": [p for name in chosen_heads for p in head_modules[name].parameters()],
         }
 
@@ -689,9 +750,21 @@ class AsenPreTrainedModel(PreTrainedModel):
 
     @classmethod
     def from_pretrained(cls, *args: Any, **kwargs: Any) -> Any:
-        """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head."""
+        """``PreTrainedModel.from_pretrained``; warns when the checkpoint was saved from another head.
+
+        Weights of checkpoints written before input adapters existed (``token_embeddings``,
+        ``input_projection``) load into the adapters ``tokens`` and ``features``.
+        """
+        kwargs["key_mapping"] = {**LEGACY_WEIGHT_NAMES, **(kwargs.get("key_mapping") or {})}
         loaded = super().from_pretrained(*args, **kwargs)
         model = loaded[0] if isinstance(loaded, tuple) else loaded  # output_loading_info=True
+        conversions = getattr(model, "_weight_conversions", None)
+        if conversions:  # save under today's names: do not reverse the legacy renaming on save_pretrained
+            model._weight_conversions = [
+                c
+                for c in conversions
+                if not set(getattr(c, "source_patterns", ())) & set(LEGACY_WEIGHT_NAMES)
+            ]
         saved = (getattr(model.config, "architectures", None) or [None])[0]
         if (
             saved is not None
@@ -729,15 +802,13 @@ class AsenModel(AsenPreTrainedModel):
 
     def __init__(self, config: AsenConfig):
         super().__init__(config)
-        if config.vocab_size == 0 and config.input_dim == 0:
+        if not config.input_adapters:
             raise ValueError(
-                "AsenConfig needs vocab_size > 0 (token inputs) or input_dim > 0 (node features)"
+                "AsenConfig needs an input: vocab_size > 0 (token inputs), input_dim > 0 (node features) "
+                "or input_adapters"
             )
-        self.token_embeddings = (
-            nn.Embedding(config.vocab_size, config.hidden_size) if config.vocab_size > 0 else None
-        )
-        self.input_projection = (
-            nn.Linear(config.input_dim, config.hidden_size) if config.input_dim > 0 else None
+        self.input_adapters = nn.ModuleDict(
+            {name: make_adapter(config, spec) for name, spec in config.input_adapters.items()}
         )
         self.symmetry_embedders = nn.ModuleDict(
             {name: SymmetryEmbedder(config, entry) for name, entry in config.symmetries.items()}
@@ -748,11 +819,31 @@ class AsenModel(AsenPreTrainedModel):
         self._layouts: dict[tuple, OrbitLayout] = {}
         self.post_init()
 
+    def _token_adapter_name(self) -> str | None:
+        """``tokens``, else the only token adapter, else None."""
+        names = [name for name, spec in self.config.input_adapters.items() if spec["kind"] == "tokens"]
+        return TOKENS if TOKENS in names else (names[0] if len(names) == 1 else None)
+
     def get_input_embeddings(self) -> nn.Module | None:
-        return self.token_embeddings
+        name = self._token_adapter_name()
+        return None if name is None else self.input_adapters[name].embedding
 
     def set_input_embeddings(self, value: nn.Module) -> None:
-        self.token_embeddings = value
+        name = self._token_adapter_name()
+        if name is None:
+            raise ValueError(f"this model has no token input adapter to set ({sorted(self.input_adapters)})")
+        self.input_adapters[name].embedding = value
+        self.config.set_adapter_vocab_size(name, value.num_embeddings)
+
+    def add_input_adapter(self, name: str, spec: dict[str, Any]) -> nn.Module:
+        """Add an input adapter (same device/dtype as the model) and record it in the config."""
+        entry = self.config.add_input_adapter(name, spec)
+        adapter = make_adapter(self.config, entry)
+        reference = self.backbone.norm.weight
+        adapter.to(device=reference.device, dtype=reference.dtype)
+        adapter.apply(self._init_weights)
+        self.input_adapters[name] = adapter
+        return adapter
 
     def resolve_symmetry(self, symmetry: str | None) -> str:
         """The symmetry name to use: ``symmetry`` itself, or the only one when omitted."""
@@ -878,7 +969,7 @@ class AsenModel(AsenPreTrainedModel):
         shapes = set()
         for name in names:
             entry = self.config.symmetries[name]
-            if is_family(entry) and entry["family"] == "grid":  # any h x w: the family checks the fit
+            if is_family(entry) and family_parts(entry)[0] == "grid":  # any h x w: the family checks the fit
                 shapes.add(tuple(tensor.shape[1:3]))
                 continue
             match = GRID_SPEC.match(entry.get("spec", ""))
@@ -893,44 +984,88 @@ class AsenModel(AsenPreTrainedModel):
             )
         return tensor.flatten(1, 2)
 
+    def resolve_adapters(
+        self, input_ids: torch.Tensor | None, node_features: torch.Tensor | None, adapter: str | None
+    ) -> list[tuple[str, torch.Tensor]]:
+        """(adapter name, input) pairs to embed: the named ``adapter``, or by input kind when omitted.
+
+        Omitted, ids go to the ``tokens`` adapter and features to ``features`` (or to the only adapter of
+        their kind and width), summed when both are given: how checkpoints without adapters ran.
+        """
+        specs = self.config.input_adapters
+        if adapter is not None:
+            if adapter not in specs:
+                raise unknown_adapter(adapter, specs)
+            if input_ids is not None and node_features is not None:
+                raise ValueError(
+                    f"input adapter {adapter!r} takes one input, {describe(specs[adapter])}; got both "
+                    "input_ids and node_features"
+                )
+            given = input_ids if input_ids is not None else node_features
+            kind = "tokens" if input_ids is not None else "features"
+            width = int(node_features.shape[-1]) if node_features is not None and node_features.dim() else 0
+            check_input_fits(adapter, specs[adapter], kind, width=width)
+            return [(adapter, given)]
+        pairs = []
+        for kind, given in (("tokens", input_ids), ("features", node_features)):
+            if given is None:
+                continue
+            preferred = TOKENS if kind == "tokens" else "features"
+            if preferred in specs and specs[preferred]["kind"] == kind:
+                pairs.append((preferred, given))
+                continue
+            width = int(given.shape[-1]) if kind == "features" and given.dim() else 0
+            fits = [n for n, sp in specs.items() if sp["kind"] == kind and sp.get("width", width) == width]
+            if len(fits) != 1:
+                what = "input_ids" if kind == "tokens" else f"node_features of width {width}"
+                legacy = (
+                    f"vocab_size={self.config.vocab_size}"
+                    if kind == "tokens"
+                    else (f"input_dim={self.config.input_dim}")
+                )
+                known = ", ".join(f"{n}: {describe(sp)}" for n, sp in specs.items())
+                problem = "no input adapter takes" if not fits else "pass adapter=... : several adapters take"
+                raise ValueError(f"{problem} {what} ({legacy}); this model's input adapters are {known}")
+            pairs.append((fits[0], given))
+        return pairs
+
     def embed_inputs(
-        self, input_ids: torch.Tensor | None, node_features: torch.Tensor | None
+        self,
+        input_ids: torch.Tensor | None,
+        node_features: torch.Tensor | None,
+        adapter: str | None = None,
     ) -> torch.Tensor:
-        """Sum of the token embedding and the projected node features, [B, n, hidden]."""
+        """The inputs through their adapters (summed when ids and features both come), [B, n, hidden]."""
         if input_ids is None and node_features is None:
             raise ValueError("pass input_ids [B, n] and/or node_features [B, n, input_dim]")
         states = None
-        if input_ids is not None:
-            if self.token_embeddings is None:
-                raise ValueError("this model has vocab_size=0: pass node_features instead of input_ids")
-            if input_ids.dim() != 2:
-                raise ValueError(
-                    f"input_ids must be [batch, n] (or [batch, h, w] for a grid symmetry), got shape "
-                    f"{tuple(input_ids.shape)}"
-                )
-            if not tracing():
-                bad = input_ids[(input_ids < 0) | (input_ids >= self.config.vocab_size)]
-                if bad.numel():
+        for name, given in self.resolve_adapters(input_ids, node_features, adapter):
+            spec = self.config.input_adapters[name]
+            if spec["kind"] == "tokens":
+                if given.dim() != 2:
                     raise ValueError(
-                        f"input_ids holds {int(bad[0])}, outside [0, vocab_size={self.config.vocab_size})"
+                        f"input_ids must be [batch, n] (or [batch, h, w] for a grid symmetry), got shape "
+                        f"{tuple(given.shape)}"
                     )
-            states = self.token_embeddings(input_ids)
-        if node_features is not None:
-            if self.input_projection is None:
-                raise ValueError("this model has input_dim=0: pass input_ids instead of node_features")
-            expected = self.config.input_dim
-            if node_features.dim() != 3 or node_features.shape[-1] != expected:
+                if not tracing():
+                    bad = given[(given < 0) | (given >= spec["vocab_size"])]
+                    if bad.numel():
+                        raise ValueError(
+                            f"input_ids holds {int(bad[0])}, outside [0, vocab_size={spec['vocab_size']}) of "
+                            f"input adapter {name!r}"
+                        )
+            elif given.dim() != 3 or given.shape[-1] != spec["width"]:
                 raise ValueError(
-                    f"node_features must be [batch, n, {expected}] (or [batch, h, w, {expected}] for a grid "
-                    f"symmetry), got shape {tuple(node_features.shape)}"
+                    f"node_features must be [batch, n, {spec['width']}] (or [batch, h, w, {spec['width']}] "
+                    f"for a grid symmetry) for input adapter {name!r}, got shape {tuple(given.shape)}"
                 )
-            projected = self.input_projection(node_features.to(self.input_projection.weight.dtype))
-            if states is not None and states.shape[:2] != projected.shape[:2]:
+            embedded = self.input_adapters[name](given)
+            if states is not None and states.shape[:2] != embedded.shape[:2]:
                 raise ValueError(
-                    f"input_ids {tuple(states.shape[:2])} and node_features {tuple(projected.shape[:2])} "
+                    f"input_ids {tuple(states.shape[:2])} and node_features {tuple(embedded.shape[:2])} "
                     "disagree on [batch, n]"
                 )
-            states = projected if states is None else states + projected
+            states = embedded if states is None else states + embedded
         return states
 
     def check_lengths(
@@ -1012,12 +1147,14 @@ class AsenModel(AsenPreTrainedModel):
         node_features: torch.Tensor | None = None,
         symmetry: str | Sequence[str] | None = None,
         attention_mask: torch.Tensor | None = None,
+        adapter: str | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> BaseModelOutput:
         """Node states [B, n, hidden] of a G-equivariant encoder, G = ``config.symmetries[symmetry]``.
 
         ``symmetry`` is a name, or one name per example; ``attention_mask`` [B, n] marks real nodes
-        (1) and padding (0). Grid symmetries also take image-shaped inputs [B, h, w(, d)] (flattened
+        (1) and padding (0); ``adapter`` names the input adapter (omitted: ids -> ``tokens``, features
+        -> ``features``). Grid symmetries also take image-shaped inputs [B, h, w(, d)] (flattened
         row-major).
         """
         check_kwargs(kwargs, "AsenModel.forward")
@@ -1030,7 +1167,7 @@ class AsenModel(AsenPreTrainedModel):
         )
         input_ids = self.flatten_images(input_ids, names, "input_ids", 1)
         node_features = self.flatten_images(node_features, names, "node_features", 2)
-        states = self.embed_inputs(input_ids, node_features)
+        states = self.embed_inputs(input_ids, node_features, adapter)
         batch, n_max, _ = states.shape
         if isinstance(n_max, torch.SymInt) and declared_dynamic(n_max):
             self.check_dynamic_length(names, attention_mask)
@@ -1197,10 +1334,12 @@ class _SingleHeadModel(AsenPreTrainedModel):
         labels: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         label_mask: torch.Tensor | None = None,
+        adapter: str | None = None,
         **kwargs: Unpack[TransformersKwargs],
     ) -> TokenClassifierOutput | SequenceClassifierOutput:
         """Backbone then head; ``labels`` give the loss, ``label_mask`` [B, n] (per-node heads) the targets
-        it scores (e.g. sensors with a reading), besides the padding ``attention_mask`` leaves out."""
+        it scores (e.g. sensors with a reading), besides the padding ``attention_mask`` leaves out;
+        ``adapter`` names the input adapter (as in ``AsenModel.forward``)."""
         check_kwargs(kwargs, f"{type(self).__name__}.forward")
         num_items_in_batch = kwargs.pop("num_items_in_batch", None)
         outputs = self.asen(
@@ -1208,6 +1347,7 @@ class _SingleHeadModel(AsenPreTrainedModel):
             node_features=node_features,
             symmetry=symmetry,
             attention_mask=attention_mask,
+            adapter=adapter,
             return_dict=True,
             **kwargs,
         )
@@ -1290,9 +1430,32 @@ class AsenForMultiTask(AsenPreTrainedModel):
         symmetry: str | None = None,
         edges: Any = None,
         framework: str | None = None,
+        adapter: str | dict[str, Any] | None = None,
     ) -> nn.Module:
-        """Add a task head (and, when ``group`` is given, its symmetry named ``symmetry`` or ``name``)."""
+        """Add a task head (and, when ``group`` is given, its symmetry named ``symmetry`` or ``name``).
+
+        ``adapter`` is the input adapter the task feeds: the name of an existing one, or a new one
+        ``{"name": ..., "kind": "tokens" | "features", ...}`` (see asen_fm/input_adapters.py) added with
+        the head; None picks the adapter by input kind at call time.
+        """
         symmetry = name if symmetry is None else symmetry
+        if isinstance(adapter, dict):
+            spec = dict(adapter)
+            adapter = spec.pop("name", None)
+            if not isinstance(adapter, str):
+                raise ValueError(f"task {name!r}: a new adapter dict needs a 'name', got {spec}")
+            if adapter in self.config.input_adapters:
+                raise ValueError(
+                    f"task {name!r}: input adapter {adapter!r} already exists; pass adapter={adapter!r} to "
+                    "feed it, or another name for a new one"
+                )
+            from .input_adapters import normalize_adapter
+
+            normalize_adapter(adapter, spec)  # checked before anything is added
+        else:
+            spec = None
+            if adapter is not None and adapter not in self.config.input_adapters:
+                raise unknown_adapter(adapter, self.config.input_adapters)
         if group is not None:
             self.add_symmetry(symmetry, group, edges=edges, framework=framework)
         elif symmetry not in self.config.symmetries:
@@ -1304,16 +1467,10 @@ class AsenForMultiTask(AsenPreTrainedModel):
             raise ValueError(
                 f"task {name!r}: edges / framework belong with group=..., not an existing symmetry"
             )
-        task = self.config.add_task(
-            name,
-            {
-                "symmetry": symmetry,
-                "head": head,
-                "num_labels": num_labels,
-                "problem_type": problem_type,
-                "loss": loss,
-            },
-        )
+        if spec is not None:
+            self.add_input_adapter(adapter, spec)
+        entry = {"symmetry": symmetry, "head": head, "num_labels": num_labels, "problem_type": problem_type}
+        task = self.config.add_task(name, {**entry, "loss": loss, "adapter": adapter})
         module = self._make_head(task)
         reference = self.asen.backbone.norm.weight
         module.to(device=reference.device, dtype=reference.dtype)
@@ -1368,11 +1525,15 @@ class AsenForMultiTask(AsenPreTrainedModel):
         symmetry: str | list[str] = [self.config.tasks[t]["symmetry"] for t in tasks]
         if len(unique) == 1:
             symmetry = symmetry[0]
+        adapters = {self.config.tasks[t].get("adapter") for t in unique}
+        if len(adapters) > 1:
+            raise ValueError(f"a mixed batch needs tasks that feed one input adapter; got {sorted(unique)}")
         outputs = self.asen(
             input_ids=input_ids,
             node_features=node_features,
             symmetry=symmetry,
             attention_mask=attention_mask,
+            adapter=adapters.pop(),
             return_dict=True,
             **kwargs,
         )

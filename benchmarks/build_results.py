@@ -31,6 +31,7 @@ EXPERIMENTS: dict[str, str] = {
     "tab1_pose": "Tab. 1: pose lifting, symmetry groups x edge frameworks (issue 17)",
     "tab2_traffic": "Traffic forecasting with cluster symmetries (Tab. 2)",
     "images": "Images as node sets: digits and Pathfinder (issue 13)",
+    "length_generalization": "Length generalization: symmetry families across sizes (issue 24)",
 }
 HEADER = """# Results
 

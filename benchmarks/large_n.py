@@ -1,12 +1,13 @@
 """n = 1024 and 4096 end to end: build, one training step, save, load; time, peak RSS and file sizes.
 
 Each breaking choice of a side x side image (hidden 64, 2 layers, 4 heads, batch 2) runs in its own fresh
-process, so its peak RSS (VmHWM, torch's own ~0.3 GB included) is its own and no coloring is cached from
-another variant. In that process: build (``AsenConfig`` + ``AsenForTokenClassification``), one
-forward+backward step (median of ``--repeats`` after a warm-up), ``save_pretrained`` (model card
-included), ``from_pretrained`` (coloring caches cleared first), and the sizes of ``config.json`` and of a
-task card (``Task.save`` of a two-row dataset with that symmetry). Step ratios are against the 1-D
-positions variant at the same n, measured in the same run.
+process, so its peak RSS (VmHWM, the ~0.45 GB of torch, transformers and datasets included) is its own and
+no coloring is cached from another variant. In that process: build (``AsenConfig`` +
+``AsenForTokenClassification``), two forward+backward steps, ``save_pretrained`` (model card included),
+``from_pretrained`` (coloring caches cleared first), and the sizes of ``config.json`` and of a task card
+(``Task.save`` of a two-row dataset with that symmetry). Step times come from one more process holding
+every variant of that n, their steps interleaved round by round (medians of ``--repeats`` rounds after a
+warm-up), so that the ratios against 1-D positions see the same load on a shared machine.
 
     OMP_NUM_THREADS=1 python benchmarks/large_n.py                       # n = 1024 and 4096
     OMP_NUM_THREADS=1 python benchmarks/large_n.py --sides 16 --repeats 1   # smoke
@@ -46,7 +47,7 @@ def _peak_mib() -> float:
     raise RuntimeError("VmHWM not in /proc/self/status")
 
 
-def _measure(entry: Any, side: int, repeats: int, queue: Any) -> None:
+def _measure(entry: Any, side: int, queue: Any) -> None:
     """One variant, in its own process: every phase timed, the peak RSS read after each."""
     import datasets
     import torch
@@ -80,14 +81,9 @@ def _measure(entry: Any, side: int, repeats: int, queue: Any) -> None:
         "input_ids": torch.randint(0, 16, (2, n), generator=generator),
         "labels": torch.randint(0, 2, (2, n), generator=generator),
     }
-    times = []
-    for repeat in range(repeats + 1):
+    for _ in range(2):
         model.zero_grad(set_to_none=True)
-        start = time.perf_counter()
         model(**batch).loss.backward()
-        if repeat:
-            times.append(time.perf_counter() - start)
-    result["step"] = statistics.median(times)
     result["rss_step"] = _peak_mib()
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
@@ -110,10 +106,50 @@ def _measure(entry: Any, side: int, repeats: int, queue: Any) -> None:
     queue.put(result)
 
 
-def run(entry: Any, side: int, repeats: int) -> dict[str, Any]:
+def _time_steps(entries: dict[str, Any], side: int, repeats: int, queue: Any) -> None:
+    """Median step time of every variant, the variants' steps interleaved round by round."""
+    import torch
+
+    from asen_fm import AsenConfig, AsenForTokenClassification
+
+    torch.set_num_threads(1)
+    n = side * side
+    models = {}
+    for name, entry in entries.items():
+        torch.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = AsenConfig(
+                vocab_size=16,
+                hidden_size=64,
+                num_hidden_layers=2,
+                num_attention_heads=4,
+                intermediate_size=256,
+                hidden_dropout_prob=0.0,
+                symmetries={"s": entry},
+            )
+            models[name] = AsenForTokenClassification(config).train()
+    generator = torch.Generator().manual_seed(0)
+    batch = {
+        "input_ids": torch.randint(0, 16, (2, n), generator=generator),
+        "labels": torch.randint(0, 2, (2, n), generator=generator),
+    }
+    times: dict[str, list[float]] = {name: [] for name in entries}
+    for repeat in range(repeats + 1):
+        for name, model in models.items():
+            model.zero_grad(set_to_none=True)
+            start = time.perf_counter()
+            model(**batch).loss.backward()
+            if repeat:  # round 0 is warm-up
+                times[name].append(time.perf_counter() - start)
+    queue.put({name: statistics.median(samples) for name, samples in times.items()})
+
+
+def run(target: Any, *args: Any) -> Any:
+    """``target(*args, queue)`` in a fresh spawned process; returns what it put on the queue."""
     context = mp.get_context("spawn")
     queue = context.Queue()
-    process = context.Process(target=_measure, args=(entry, side, repeats, queue))
+    process = context.Process(target=target, args=(*args, queue))
     process.start()
     result = queue.get()
     process.join()
@@ -143,12 +179,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     results = []
     for side in args.sides:
-        baseline = None
-        for name, entry in variants(side).items():
-            if args.only and name not in args.only:
-                continue
-            r = run(entry, side, args.repeats)
-            baseline = baseline or r["step"]
+        chosen = {k: v for k, v in variants(side).items() if not args.only or k in args.only}
+        steps = run(_time_steps, chosen, side, args.repeats)
+        baseline = steps[next(iter(chosen))]
+        for name, entry in chosen.items():
+            r = {**run(_measure, entry, side), "step": steps[name]}
             total = r["build"] + r["save"] + r["load"]
             cells = [
                 side * side,

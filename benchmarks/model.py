@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from asen_fm import AsenConfig, AsenForTokenClassification
+from asen_fm.progress import progress_bar
 
 TOKENS_PER_BATCH = 4096
 
@@ -150,7 +150,7 @@ def measure(variants: list[Variant], n: int, repeats: int, memory: list[float]) 
     models = [build(v) for v in variants]
     batches = [batch_for(v, n) for v in variants]
     times: list[list[float]] = [[] for _ in variants]
-    for repeat in tqdm(range(repeats + 1), desc=f"n={n} timing", leave=False):
+    for repeat in progress_bar(range(repeats + 1), desc=f"n={n} timing", leave=False):
         for index, (model, batch) in enumerate(zip(models, batches, strict=True)):
             seconds = step(model, batch)
             if repeat:  # round 0 is warm-up
@@ -206,7 +206,7 @@ def main() -> None:
     # Memory first, from a parent that has built nothing: a child forked later would reuse the parent's freed,
     # still-resident heap and report too small an increase.
     memory = {
-        n: [peak_memory(v, n) for v in tqdm(variants, desc=f"n={n} peak memory", leave=False)]
+        n: [peak_memory(v, n) for v in progress_bar(variants, desc=f"n={n} peak memory", leave=False)]
         for n, variants in jobs
     }
     for n, variants in jobs:

@@ -43,6 +43,7 @@ from sympy.combinatorics import Permutation, PermutationGroup
 from tqdm import tqdm
 
 from asen_fm.orbit_coloring import canonical_ids, pair_orbits
+from asen_fm.progress import progress_bar
 from asen_fm.symmetry import PermGroup, two_closure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -95,7 +96,9 @@ def closure_table(args: argparse.Namespace) -> None:
     tqdm.write("| " + " | ".join(header) + " |")
     tqdm.write("|---|---|---:|---:|---:|---:|---:|---:|:---:|")
     spent, slowest, per_family = 0.0, (0.0, ""), {}
-    for family, label, build in tqdm(closure_cases(args.closure_max_n), desc="2-closure", unit="group"):
+    for family, label, build in progress_bar(
+        closure_cases(args.closure_max_n), desc="2-closure", unit="group"
+    ):
         times, result = [], None
         for _ in range(args.closure_repeats):
             group = build()
@@ -132,7 +135,7 @@ def order_table(args: argparse.Namespace) -> None:
     tqdm.write("| " + " | ".join(header) + " |")
     tqdm.write("|---|---|---:|---:|---:|---:|:---:|")
     spent, stopped, slowest = 0.0, set(), (0.0, "")
-    for family, label, build in tqdm(order_cases(args.order_sizes), desc="|G|", unit="group"):
+    for family, label, build in progress_bar(order_cases(args.order_sizes), desc="|G|", unit="group"):
         times, order = [], 0
         for _ in range(3):
             group = build()
@@ -206,7 +209,7 @@ def pairs_table(args: argparse.Namespace) -> None:
     stopped: set[str] = set()
     sympy_spent = 0.0
     cases = [(name, n) for n in args.sizes for name in GROUPS]
-    for name, n in tqdm(cases, desc="pair orbits", unit="case"):
+    for name, n in progress_bar(cases, desc="pair orbits", unit="case"):
         group = getattr(PermGroup, name)(n)
         wall, cpu, ours = timed(pair_orbits, group, args.repeats)
         cells = [str(group), str(n), str(int(ours.max()) + 1), f"{wall:.4g}", f"{cpu:.4g}"]

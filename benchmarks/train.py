@@ -31,9 +31,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import torch  # noqa: E402
 from accelerate import Accelerator  # noqa: E402
 from torch import nn  # noqa: E402
-from tqdm.auto import tqdm  # noqa: E402
 
 from asen_fm import AsenConfig, AsenForMultiTask  # noqa: E402
+from asen_fm.progress import progress_bar  # noqa: E402
 from asen_fm.tasks import load_task  # noqa: E402
 from asen_fm.training.data import TaskData, task_tensors  # noqa: E402
 from asen_fm.training.loop import LoopSettings, run_training  # noqa: E402
@@ -140,7 +140,7 @@ def main() -> None:
     }
     times: dict[str, list[float]] = {name: [] for name in variants}
     with tempfile.TemporaryDirectory() as workdir:
-        for _ in tqdm(range(args.rounds), desc="rounds"):
+        for _ in progress_bar(range(args.rounds), desc="rounds"):
             for name, run in variants.items():
                 times[name] += run()
 

@@ -28,6 +28,7 @@ from typing import Any
 from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
+from asen_fm.training.adapters import finetuning_adapter
 from asen_fm.training.data import TaskData, resolve_tasks, split_task_list
 from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
@@ -62,6 +63,16 @@ class FinetuneConfig(TrainingFlags):
     head_name: str = field(
         default="", metadata={"help": "name of the new head and symmetry (default: the task's)"}
     )
+    adapter: str = field(
+        default="",
+        metadata={"help": "feed the model's existing input adapter NAME (default: the card's, else by kind)"},
+    )
+    new_adapter: str = field(
+        default="", metadata={"help": "add a new input adapter NAME for this task (e.g. a new feature width)"}
+    )
+    standardize_features: bool = field(
+        default=False, metadata={"help": "a new features adapter stores the task's mean / std and uses it"}
+    )
     from_scratch: bool = field(
         default=False, metadata={"help": "a fresh model with the pretrained config's sizes instead"}
     )
@@ -79,6 +90,10 @@ class FinetuneConfig(TrainingFlags):
             raise UsageError("--task is required: a built-in task, a task folder or a Hub dataset id")
         if len(split_task_list(self.task)) != 1:
             raise UsageError(f"--task takes one task, got {self.task!r}")
+        if self.adapter and self.new_adapter:
+            raise UsageError(
+                "give --adapter (an existing input adapter) or --new_adapter (a new one), not both"
+            )
         for name in ("n", "size", "train_size", "data_seed"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
@@ -98,20 +113,27 @@ def fresh_model_like(pretrained: AsenConfig) -> AsenForMultiTask:
     return AsenForMultiTask(AsenConfig(**settings))
 
 
-def check_fit(config: AsenConfig, task: TaskData, head: str) -> None:
-    """Refuse a task the pretrained model cannot take (name clash, node-feature width)."""
+def check_fit(config: AsenConfig, task: TaskData, head: str, cfg: FinetuneConfig) -> dict[str, Any] | None:
+    """Refuse a task the pretrained model cannot take (name clash, input adapter that cannot take it);
+    returns the spec of the new input adapter to add (``--new_adapter``) or None."""
     if head in config.tasks or head in config.symmetries:
         raise UsageError(f"the model already has a task or symmetry named {head!r}; pass --head_name NEW")
-    width = task.task.input_dim
-    if width and width != config.input_dim:
-        raise UsageError(
-            f"task {task.name!r} has node_features of width {width} but the model takes "
-            f"{config.input_dim or 'none'} (input_dim); pretrain with such a task first"
-        )
+    new, _ = finetuning_adapter(
+        config.input_adapters, task, new=bool(cfg.new_adapter), explicit=bool(cfg.adapter),
+        standardize=cfg.standardize_features,
+    )  # fmt: skip
+    return new
 
 
-def build_model(cfg: FinetuneConfig, model_dir: str, task: TaskData, head: str) -> AsenForMultiTask:
-    """The pretrained model (or a fresh one like it) with a new symmetry embedder and head named ``head``.
+def build_model(
+    cfg: FinetuneConfig,
+    model_dir: str,
+    task: TaskData,
+    head: str,
+    new_adapter: dict[str, Any] | None = None,
+) -> AsenForMultiTask:
+    """The pretrained model (or a fresh one like it) with a new symmetry embedder and head named ``head``
+    (and the new input adapter, with ``--new_adapter``).
 
     Token embeddings grow when the task uses ids beyond the model's vocabulary.
     """
@@ -119,13 +141,15 @@ def build_model(cfg: FinetuneConfig, model_dir: str, task: TaskData, head: str) 
         model = fresh_model_like(AsenConfig.from_pretrained(model_dir))
     else:
         model = AsenForMultiTask.from_pretrained(model_dir)
-    if task.task.vocab_size > model.config.vocab_size:
+    if new_adapter is not None:
+        model.add_input_adapter(task.adapter, new_adapter)
+    elif task.adapter in ("tokens", None) and task.task.vocab_size > model.config.vocab_size:
         model.resize_token_embeddings(task.task.vocab_size)
     task.attach_to(model, head)
     return model
 
 
-def prepare(argv: list[str] | None) -> tuple[FinetuneConfig, str, str | None, TaskData, str]:
+def prepare(argv: list[str] | None) -> tuple[FinetuneConfig, str, str | None, TaskData, str, Any]:
     """Everything that can fail on a bad command line, before anything is written."""
     cfg = parse_flags(FinetuneConfig, argv, description=__doc__.split("\n")[0])
     cfg.check()
@@ -138,14 +162,15 @@ def prepare(argv: list[str] | None) -> tuple[FinetuneConfig, str, str | None, Ta
         cfg.task, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed,
         groups=cfg.group, train_size=cfg.train_size or None,
         ids_as_features=cfg.ids_as_features, unit_labels=cfg.unit_labels,
+        adapters=cfg.adapter or cfg.new_adapter,
     ).items()  # fmt: skip
     head = cfg.head_name or name
-    check_fit(pretrained, task, head)
-    return cfg, model_dir, note, task, head
+    new_adapter = check_fit(pretrained, task, head, cfg)
+    return cfg, model_dir, note, task, head, new_adapter
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    cfg, model_dir, note, task, head = preflight(PROG, lambda: prepare(argv))
+    cfg, model_dir, note, task, head, new_adapter = preflight(PROG, lambda: prepare(argv))
     scale = cfg.backbone_scale()
     accelerator = make_accelerator(
         cfg.output_dir,
@@ -162,7 +187,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     data = {head: task}
 
     # ---- model: pretrained (or fresh, same config), plus the new symmetry embedder and head
-    model = build_model(cfg, model_dir, task, head)
+    model = build_model(cfg, model_dir, task, head, new_adapter)
 
     # ---- optimizer: backbone at lr * scale (0: frozen); new embedder, embeddings, head at lr * their scales
     rates = cfg.learning_rates(scale)

@@ -3,14 +3,19 @@
     python pretrain/pretrain.py --tasks intersect,palindrome,cyclic_sum --output_dir runs/pt --max_steps 2000
     python pretrain/pretrain.py --tasks intersect,pose=data/pose,hub-user/some-task --output_dir runs/mix
     python pretrain/pretrain.py ... --groups trivial --train_size 500        # NoSym, 500 rows per task
+    python pretrain/pretrain.py --recipe pretrain/configs/base.json --output_dir runs/base  # the shipped base
     accelerate launch --num_processes 2 pretrain/pretrain.py ...                               # 2 GPUs, DDP
     ACCELERATE_USE_CPU=1 accelerate launch --multi_gpu --num_processes 2 pretrain/pretrain.py ...  # 2 CPUs
 
 ``--tasks`` entries are ``[NAME=]SOURCE``: a built-in task (generated from --n, --size, --data_seed), a task
 folder (``Task.save`` / ``asen data build``) or a Hub dataset id; each task's card says its symmetry, head,
-loss and metrics. Each optimizer step draws a task (balanced, as in the paper, or proportional to its data)
-and a batch of it; AdamW with one rate per parameter group (lr * scale); warmup + cosine; gradient
-accumulation; clipping; bf16 on GPU. ``--resume latest`` continues bit-for-bit from the newest checkpoint.
+loss and metrics. Tasks of different input kinds, lengths, heads and losses share the backbone: each feeds
+a named input adapter (``--adapters 'pose=joints2d; digits=pixels'``, else its card's, else ``tokens`` /
+``features``), and ``--loss_normalisation baseline`` divides each task's loss by its constant predictor's.
+Each optimizer step draws a task (balanced, as in the paper; proportional to its data; or ``temperature``
+between them) and a batch of it (one task per batch: no padding across lengths); AdamW with one rate
+per parameter group (lr * scale); warmup + cosine; gradient accumulation; clipping; bf16 on GPU.
+``--resume latest`` continues bit-for-bit from the newest checkpoint.
 
 Output folder:
     model/                  save_pretrained folder (AsenForMultiTask.from_pretrained(...)), with a model card
@@ -32,10 +37,12 @@ from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
 from asen_fm.tasks import TASKS
-from asen_fm.training.data import TaskData, resolve_tasks, split_task_list
+from asen_fm.training.adapters import pretraining_adapters
+from asen_fm.training.data import WEIGHTINGS, TaskData, resolve_tasks, split_task_list
 from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
 from asen_fm.training.optim import build_optimizer, build_scheduler, learning_rates_by_name
 from asen_fm.training.outputs import finish_run
+from asen_fm.training.recipe import build_corpus, expand_recipe, split_recipe_flag
 from asen_fm.training.scripts import (
     TrainingFlags,
     UsageError,
@@ -45,6 +52,7 @@ from asen_fm.training.scripts import (
     parse_flags,
     preflight,
 )
+from asen_fm.training.task_balance import LOSS_NORMALISATIONS, loss_scales
 
 PROG = "pretrain.py"
 
@@ -57,6 +65,13 @@ class PretrainConfig(TrainingFlags):
         default=250, metadata={"help": "evaluate every N optimizer steps (0: at the end)"}
     )
     output_dir: str = field(default="runs/pretrain", metadata={"help": "run folder (new or empty)"})
+    recipe: str = field(
+        default="",
+        metadata={"help": "JSON recipe (corpus + flags, e.g. pretrain/configs/base.json); given flags win"},
+    )
+    data_dir: str = field(
+        default="", metadata={"help": "where --recipe builds its task folders (default: data/<recipe name>)"}
+    )
     # data
     tasks: str = field(
         default="intersect,palindrome,cyclic_sum",
@@ -77,7 +92,26 @@ class PretrainConfig(TrainingFlags):
     )
     data_seed: int = field(default=0, metadata={"help": "seed of the built-in tasks' data"})
     task_weighting: str = field(
-        default="balanced", metadata={"help": "balanced | proportional (to train rows)"}
+        default="balanced",
+        metadata={"help": "balanced | proportional (to train rows) | temperature (N_t^(1/T), between them)"},
+    )
+    weighting_temperature: float = field(
+        default=2.0, metadata={"help": "T of --task_weighting temperature (1: proportional; large: balanced)"}
+    )
+    loss_normalisation: str = field(
+        default="none",
+        metadata={"help": "none | baseline: divide each task's loss by its constant predictor's loss"},
+    )
+    adapters: str = field(
+        default="",
+        metadata={
+            "help": "input adapter per task: 'pose=joints2d; digits=pixels' (default: the card's, else "
+            "tokens / features by input kind)"
+        },
+    )
+    standardize_features: bool = field(
+        default=False,
+        metadata={"help": "store each named features adapter's training mean / std and standardise by it"},
     )
     # model (the paper's sizes: hidden 128, 4 layers)
     hidden_size: int = field(default=128, metadata={"help": "width of the backbone"})
@@ -97,9 +131,16 @@ class PretrainConfig(TrainingFlags):
 
     def check(self) -> None:
         super().check()
-        if self.task_weighting not in ("balanced", "proportional"):
+        if self.task_weighting not in WEIGHTINGS:
             raise UsageError(
-                f"--task_weighting must be balanced or proportional, got {self.task_weighting!r}"
+                f"--task_weighting must be one of {', '.join(WEIGHTINGS)}, got {self.task_weighting!r}"
+            )
+        if not self.weighting_temperature >= 1:
+            raise UsageError(f"--weighting_temperature must be >= 1, got {self.weighting_temperature}")
+        if self.loss_normalisation not in LOSS_NORMALISATIONS:
+            raise UsageError(
+                f"--loss_normalisation must be one of {', '.join(LOSS_NORMALISATIONS)}, "
+                f"got {self.loss_normalisation!r}"
             )
         for name in ("n", "size", "train_size", "vocab_size", "data_seed"):
             if getattr(self, name) < 0:
@@ -119,20 +160,20 @@ def default_vocab_size(n: int) -> int:
 
 
 def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
-    """The backbone's config: sizes from the flags; vocabulary and node-feature width from the tasks."""
-    widths = {task.task.input_dim for task in data.values() if task.task.input_dim}
-    if len(widths) > 1:
-        raise UsageError(
-            f"the tasks' node_features have different widths {sorted(widths)}; the model has one"
-        )
-    needed = max([task.task.vocab_size for task in data.values()] + [default_vocab_size(cfg.n)])
-    if cfg.vocab_size and cfg.vocab_size < needed:
-        raise UsageError(
-            f"--vocab_size {cfg.vocab_size} is smaller than the {needed} token ids the tasks use"
-        )
+    """The backbone's config: sizes from the flags; one input adapter per kind of input the tasks feed."""
+    adapters = pretraining_adapters(
+        data, min_vocab=default_vocab_size(cfg.n), standardize=cfg.standardize_features
+    )
+    tokens = adapters.get("tokens")
+    if tokens is not None and tokens["kind"] == "tokens" and cfg.vocab_size:
+        if cfg.vocab_size < tokens["vocab_size"]:
+            raise UsageError(
+                f"--vocab_size {cfg.vocab_size} is smaller than the {tokens['vocab_size']} token ids the "
+                "tasks use"
+            )
+        tokens["vocab_size"] = cfg.vocab_size
     return AsenConfig(
-        vocab_size=cfg.vocab_size or needed,
-        input_dim=widths.pop() if widths else 0,
+        input_adapters=adapters,
         hidden_size=cfg.hidden_size,
         num_hidden_layers=cfg.num_layers,
         num_attention_heads=cfg.num_heads,
@@ -145,14 +186,18 @@ def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
 
 def prepare(argv: list[str] | None) -> tuple[PretrainConfig, dict[str, TaskData], AsenConfig]:
     """Everything that can fail on a bad command line, before anything is written: flags, folder, tasks."""
-    cfg = parse_flags(PretrainConfig, argv, description=__doc__.split("\n")[0])
+    arguments, corpus = expand_recipe(sys.argv[1:] if argv is None else list(argv))
+    recipe, data_dir, _ = split_recipe_flag(list(argv or sys.argv[1:]))
+    recorded = ["--recipe", recipe or "", "--data_dir", data_dir or ""]  # kept in the run's flags
+    cfg = parse_flags(PretrainConfig, [*arguments, *recorded], description=__doc__.split("\n")[0])
     cfg.check()
     check_output_dir(cfg.output_dir, overwrite=cfg.overwrite_output_dir, resume=cfg.resume)
     check_resume(cfg.resume, cfg.output_dir, dataclasses.asdict(cfg), cfg.max_steps)
+    build_corpus(corpus)  # the recipe's task folders, once every flag has passed
     data = resolve_tasks(
         cfg.tasks, n=cfg.n or None, size=cfg.size or None, seed=cfg.data_seed, groups=cfg.groups,
         train_size=cfg.train_size or None,
-        ids_as_features=cfg.ids_as_features, unit_labels=cfg.unit_labels,
+        ids_as_features=cfg.ids_as_features, unit_labels=cfg.unit_labels, adapters=cfg.adapters,
     )  # fmt: skip
     return cfg, data, model_config(cfg, data)
 
@@ -184,7 +229,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     )
 
     # ---- train (sampling, accumulation, clipping, eval, checkpoints, resume: asen_fm/training/loop.py)
-    settings = LoopSettings.from_config(cfg, tracker_project="pretrain")  # steps, batch, eval/save cadence
+    scales = loss_scales(data, cfg.loss_normalisation)  # per-task loss divisors (1: none)
+    settings = LoopSettings.from_config(cfg, tracker_project="pretrain", loss_scales=scales)
     outcome = run_training(
         accelerator, model, optimizer, scheduler, data, settings, cfg.output_dir,
         resume=cfg.resume, hparams=dataclasses.asdict(cfg),

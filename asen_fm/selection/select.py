@@ -231,8 +231,7 @@ def select(
     """
     import time
 
-    from tqdm.auto import tqdm
-
+    from asen_fm.progress import progress_bar
     from asen_fm.selection.report import write_report
 
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
@@ -253,7 +252,9 @@ def select(
     total = len(plan.candidates) * plan.seeds
     say(f"{total} runs: {len(plan.finished)} finished (read back), {len(plan.jobs)} to train"
         + (f", {jobs} at a time" if jobs > 1 and plan.jobs else ""))  # fmt: skip
-    bar = tqdm(total=total, initial=len(plan.finished), desc="select: runs", unit="run", disable=not verbose)
+    bar = progress_bar(
+        total=total, initial=len(plan.finished), desc="select: runs", unit="run", disable=not verbose
+    )
     records = dict(plan.finished)
 
     def advance(job: RunJob) -> None:

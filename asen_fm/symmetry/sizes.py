@@ -29,6 +29,7 @@ from asen_fm.family_coloring import (
     check_family_size,
     exact_at,
     family_coloring,
+    family_parts,
     family_size,
     family_table_sizes,
     is_family,
@@ -55,13 +56,9 @@ def family_entry(
     spec: str, max_n: int | None = None, exact: int | None = None, pairs: str | None = None
 ) -> dict:
     """The stored ``config.symmetries`` entry of a family spec and its bounds (ValueError naming problems)."""
-    call = parse_spec(spec)
-    if not has_free_degree(call):
+    if not has_free_degree(parse_spec(spec)):
         raise ValueError(f"{spec!r} has no free degree '*': it is one group, not a family")
-    if call.name not in FAMILIES:
-        known = ", ".join(f"{name}(*)" for name in FAMILIES if name != "grid") + ", grid(*, *, torus)"
-        raise ValueError(f"{spec!r}: no family named {call.name!r}; known families: {known}")
-    entry: dict[str, Any] = {"family": call.name, "args": list(call.args)}
+    entry: dict[str, Any] = {"spec": spec}
     for key, value in (("max_n", max_n), ("exact", exact), ("pairs", pairs)):
         if value is not None:
             entry[key] = value
@@ -87,7 +84,7 @@ class Family:
 
     @property
     def name(self) -> str:
-        return str(self.entry["family"])
+        return family_parts(self.entry)[0]
 
     @property
     def spec(self) -> str:
@@ -118,7 +115,7 @@ class Family:
         size = tuple(n) if isinstance(n, tuple) else self.size(n)
         check_family_size(self.entry, size)
         free = iter(size)
-        args = [next(free) if arg == FREE else arg for arg in self.entry["args"]]
+        args = [next(free) if arg == FREE else arg for arg in family_parts(self.entry)[1]]
         name = FAMILIES[self.name].group or self.name
         builder = group_builder(name)
         if builder is None:

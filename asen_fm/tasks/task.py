@@ -18,6 +18,8 @@ A task folder is ``DatasetDict.save_to_disk`` output with one more file, ``task_
       "vocab_size": 7,                       # token ids are 0..vocab_size-1 (0: no input_ids column)
       "input_dim": 0,                        # node feature width d (0: no node_features column)
       "label_mask": "label_mask",            # optional: a bool column, True where a target is valid
+      "adapter": "joints2d",                 # optional: the model input adapter the task feeds (default:
+                                             # "tokens" / "features" by input kind)
       "source": {...}                        # free-form provenance (the built-in generator's settings)
     }
 
@@ -67,6 +69,7 @@ LOSSES: dict[str, tuple[str, ...]] = {
 }
 FRAMEWORKS: tuple[str, ...] = ("full", "sparse", "weakly_sparse")
 IGNORE_INDEX = -100
+_ADAPTER = re.compile(r"^[A-Za-z0-9_\-]+$")
 
 
 class TaskError(ValueError):
@@ -189,6 +192,7 @@ class Task:
     vocab_size: int = 0
     input_dim: int = 0
     label_mask: str | None = None
+    adapter: str | None = None
     source: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -296,7 +300,8 @@ class Task:
             name=str(card.get("name", "task")), description=str(card.get("description", "")),
             vocab_size=int(card["vocab_size"]) if "vocab_size" in card else _infer_vocab_size(data),
             input_dim=int(card["input_dim"]) if "input_dim" in card else _infer_input_dim(data),
-            label_mask=card.get("label_mask"), source=dict(card.get("source") or {}), extra=extra,
+            label_mask=card.get("label_mask"), adapter=card.get("adapter"),
+            source=dict(card.get("source") or {}), extra=extra,
         )  # fmt: skip
         task.validate()
         return task
@@ -317,6 +322,7 @@ class Task:
             "vocab_size": self.vocab_size,
             "input_dim": self.input_dim,
             **({"label_mask": self.label_mask} if self.label_mask else {}),
+            **({"adapter": self.adapter} if self.adapter else {}),
             "source": self.source,
             **self.extra,
         }
@@ -498,6 +504,8 @@ class Task:
             )
         if self.head == "node_regression" and self.problem_type != "regression":
             raise TaskError("head 'node_regression' needs problem_type 'regression'")
+        if self.adapter is not None and not (isinstance(self.adapter, str) and _ADAPTER.match(self.adapter)):
+            raise TaskError(f"adapter must be a name of letters, digits, '_' or '-', got {self.adapter!r}")
         if self.num_labels < 1:
             raise TaskError(f"num_labels must be >= 1, got {self.num_labels}")
         if self.problem_type == "single_label_classification" and self.num_labels < 2:

@@ -26,6 +26,7 @@ import torch
 from asen_fm.collator import AsenDataCollator
 from asen_fm.tasks import TASKS, Task, TaskError, load_task
 from asen_fm.tasks.task import SPLITS, column_array
+from asen_fm.training.adapters import adapter_kind, chosen_adapter
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _NAME = re.compile(r"^[A-Za-z_][\w-]*$")
@@ -36,11 +37,14 @@ class TaskData:
     """One task's splits as tensors: ``splits[split]`` holds input_ids and/or node_features, and labels.
 
     ``label_mask`` (bool, True = a valid target) is there when the task's card names a mask column.
+    ``adapter`` is the model input adapter the task feeds (asen_fm/training/adapters.py; None: the
+    legacy sum of ``tokens`` and ``features``); the splits hold only the input that adapter takes.
     """
 
     name: str
     task: Task
     splits: dict[str, dict[str, torch.Tensor]]
+    adapter: str | None = None
 
     @property
     def n(self) -> int | None:
@@ -70,7 +74,7 @@ class TaskData:
         the best constant prediction instead of spending its first hundreds of steps walking the bias there.
         """
         name = name or self.name
-        model.add_task(name, self.task.symmetry, **self.task.task_entry())
+        model.add_task(name, self.task.symmetry, **self.task.task_entry(), adapter=self.adapter)
         if self.task.problem_type != "regression":
             return
         labels = self.splits["train"]["labels"].to(torch.float64)
@@ -102,8 +106,13 @@ def _flatten_nodes(values: torch.Tensor, key: str, task: Task) -> torch.Tensor:
     return values.reshape(rows, n, per_row // n)  # features [n, d], vector node targets [n, k]
 
 
-def task_tensors(task: Task, name: str | None = None, train_size: int | None = None) -> TaskData:
+def task_tensors(
+    task: Task, name: str | None = None, train_size: int | None = None, adapter: str | None = None
+) -> TaskData:
     """``task``'s splits as tensors; ``train_size`` keeps the first training rows (validation/test whole).
+
+    ``adapter`` (default: ``chosen_adapter(task, None)``) names the input adapter the task feeds; only
+    the input column that adapter takes is kept.
 
     Image-shaped rows (a grid group's [h, w] / [h, w, d]) are flattened row-major to n nodes. For i.i.d.
     rows the first ``train_size`` training rows are a uniform subset (the paper's low-data regimes).
@@ -113,19 +122,23 @@ def task_tensors(task: Task, name: str | None = None, train_size: int | None = N
     if train_size is not None:
         task = task.with_train_rows(train_size, name)
     label_dtype = torch.float32 if task.problem_type == "regression" else torch.long
+    adapter = chosen_adapter(task, adapter)
     columns = {"input_ids": ("input_ids", torch.long), "node_features": ("node_features", torch.float32),
                "labels": ("labels", label_dtype)}  # fmt: skip
+    kind = adapter_kind(task, adapter)
+    if kind is not None:  # one adapter takes one input: the other column stays out of the batches
+        columns.pop("input_ids" if kind == "features" else "node_features")
     if task.label_mask:
         columns["label_mask"] = (task.label_mask, torch.bool)
     if task.family is not None:
         splits = {split: _padded_split(task, split, columns) for split in SPLITS}
-        return TaskData(name=name, task=task, splits=splits)
+        return TaskData(name=name, task=task, splits=splits, adapter=adapter)
     splits = {
         split: {key: _flatten_nodes(_column(task.data[split], column, dtype), key, task)
                 for key, (column, dtype) in columns.items() if column in task.data[split].column_names}
         for split in SPLITS
     }  # fmt: skip
-    return TaskData(name=name, task=task, splits=splits)
+    return TaskData(name=name, task=task, splits=splits, adapter=adapter)
 
 
 def _padded_split(
@@ -191,13 +204,15 @@ def resolve_tasks(
     train_size: int | None = None,
     ids_as_features: bool = False,
     unit_labels: bool = False,
+    adapters: str = "",
 ) -> dict[str, TaskData]:
     """Every task of a ``--tasks`` list, loaded, validated, regrouped per ``groups`` and as tensors.
 
-    ``groups`` is the ``--groups`` text (see ``parse_group_overrides``). ``ids_as_features`` feeds token
-    ids as one node feature each (``Task.with_ids_as_features``); ``unit_labels`` maps regression labels
-    of the regression tasks onto [0, 1] by the training rows' range (``Task.with_unit_labels``; after
-    ``train_size``, so the range is that of the rows trained on).
+    ``groups`` is the ``--groups`` text (see ``parse_group_overrides``); ``adapters`` the ``--adapters``
+    text in the same form (``"pose=joints2d; digits=pixels"``, or one adapter name for every task).
+    ``ids_as_features`` feeds token ids as one node feature each (``Task.with_ids_as_features``);
+    ``unit_labels`` maps regression labels of the regression tasks onto [0, 1] by the training rows'
+    range (``Task.with_unit_labels``; after ``train_size``, so the range is that of the rows trained on).
     """
     loaded: dict[str, Task] = {}
     for name, source in split_task_list(text):
@@ -207,6 +222,7 @@ def resolve_tasks(
             raise ValueError(f"two tasks are named {name!r}; give one a NAME=SOURCE prefix")
         loaded[name] = task
     overrides = parse_group_overrides(groups, list(loaded))
+    adapter_names = parse_overrides(adapters, list(loaded), "--adapters", "ADAPTER")
     resolved = {}
     for name, task in loaded.items():
         if overrides[name] is not None:
@@ -217,7 +233,7 @@ def resolve_tasks(
             task = task.with_ids_as_features()
         if unit_labels and task.problem_type == "regression":
             task = task.with_unit_labels()
-        resolved[name] = task_tensors(task, name)
+        resolved[name] = task_tensors(task, name, adapter=adapter_names[name])
     return resolved
 
 
@@ -228,6 +244,11 @@ def parse_group_overrides(text: str, names: Sequence[str]) -> dict[str, str | No
     ``"intersect=trivial; palindrome=reversal(10)"`` overrides only the named tasks (``;`` separates
     entries because group specs contain commas).
     """
+    return parse_overrides(text, names, "--groups", "GROUP")
+
+
+def parse_overrides(text: str, names: Sequence[str], flag: str, what: str) -> dict[str, str | None]:
+    """``"a=X; b=Y"`` (or one value for every task) -> {task: value or None} for every task in ``names``."""
     text = text.strip()
     if not text:
         return dict.fromkeys(names)
@@ -235,21 +256,24 @@ def parse_group_overrides(text: str, names: Sequence[str]) -> dict[str, str | No
         return dict.fromkeys(names, text)
     overrides: dict[str, str | None] = dict.fromkeys(names)
     for entry in filter(None, (part.strip() for part in text.split(";"))):
-        task, sep, group = (piece.strip() for piece in entry.partition("="))
-        if not sep or not task or not group:
-            raise ValueError(f"--groups entry {entry!r} is not TASK=GROUP")
+        task, sep, value = (piece.strip() for piece in entry.partition("="))
+        if not sep or not task or not value:
+            raise ValueError(f"{flag} entry {entry!r} is not TASK={what}")
         if task not in overrides:
-            raise ValueError(f"--groups names task {task!r}, which is not one of the tasks {list(names)}")
-        overrides[task] = group
+            raise ValueError(f"{flag} names task {task!r}, which is not one of the tasks {list(names)}")
+        overrides[task] = value
     return overrides
 
 
-Weighting = Literal["balanced", "proportional"]
-WEIGHTINGS: tuple[str, ...] = ("balanced", "proportional")
+Weighting = Literal["balanced", "proportional", "temperature"]
+WEIGHTINGS: tuple[str, ...] = ("balanced", "proportional", "temperature")
 
 
-def task_probabilities(sizes: Mapping[str, int], weighting: str) -> dict[str, float]:
-    """p_t = 1/T ("balanced", the paper's choice) or p_t = N_t / sum_s N_s ("proportional")."""
+def task_probabilities(
+    sizes: Mapping[str, int], weighting: str, temperature: float = 2.0
+) -> dict[str, float]:
+    """p_t = 1/T ("balanced", the paper's choice), N_t / sum_s N_s ("proportional"), or between them
+    ("temperature"): p_t proportional to N_t^(1/temperature) (1: proportional; large: balanced)."""
     if not sizes:
         raise ValueError("need at least one task to sample from")
     for name, size in sizes.items():
@@ -257,9 +281,13 @@ def task_probabilities(sizes: Mapping[str, int], weighting: str) -> dict[str, fl
             raise ValueError(f"task {name!r} has no training rows (size {size})")
     if weighting == "balanced":
         return {name: 1.0 / len(sizes) for name in sizes}
-    if weighting == "proportional":
-        total = float(sum(int(s) for s in sizes.values()))
-        return {name: int(size) / total for name, size in sizes.items()}
+    if weighting in ("proportional", "temperature"):
+        if weighting == "temperature" and not temperature >= 1:
+            raise ValueError(f"the weighting temperature must be >= 1, got {temperature}")
+        power = 1.0 if weighting == "proportional" else 1.0 / temperature
+        weights = {name: float(int(size)) ** power for name, size in sizes.items()}
+        total = sum(weights.values())
+        return {name: weight / total for name, weight in weights.items()}
     raise ValueError(f"unknown task weighting {weighting!r}; choose one of {', '.join(WEIGHTINGS)}")
 
 
@@ -278,6 +306,7 @@ class MultiTaskSampler:
         *,
         seed: int = 0,
         weighting: str = "balanced",
+        temperature: float = 2.0,
         num_processes: int = 1,
         process_index: int = 0,
     ) -> None:
@@ -287,8 +316,9 @@ class MultiTaskSampler:
             raise ValueError(f"process_index {process_index} outside 0..{num_processes - 1}")
         self.tasks: tuple[str, ...] = tuple(sizes)
         self.sizes = {name: int(sizes[name]) for name in self.tasks}
-        self.probabilities = task_probabilities(self.sizes, weighting)
-        self.weighting = weighting
+        self.probabilities = task_probabilities(self.sizes, weighting, temperature)
+        # the temperature is part of the weighting only where it is used (older states compare equal)
+        self.weighting = f"temperature:{float(temperature)}" if weighting == "temperature" else weighting
         self.batch_size = int(batch_size)
         self.num_processes = int(num_processes)
         self.process_index = int(process_index)

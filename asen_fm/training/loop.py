@@ -18,6 +18,7 @@ import dataclasses
 import os
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from accelerate import Accelerator, DistributedDataParallelKwargs
 from accelerate.utils import GradientAccumulationPlugin, ProjectConfiguration
-from tqdm.auto import tqdm
 
+from asen_fm.progress import progress_bar
 from asen_fm.training.data import MultiTaskSampler
 from asen_fm.training.evaluation import eval_loader, evaluate, masked_loss, task_entry
 from asen_fm.training.history import TrainingHistory, TrainingOutcome
@@ -101,6 +102,8 @@ class LoopSettings:
     batch_size: int
     seed: int = 0
     task_weighting: str = "balanced"
+    weighting_temperature: float = 2.0
+    loss_scales: Mapping[str, float] | None = None
     grad_accum: int = 1
     max_grad_norm: float = 1.0
     log_every: int = 10
@@ -180,6 +183,7 @@ def run_training(
         settings.batch_size,
         seed=settings.seed,
         weighting=settings.task_weighting,
+        temperature=settings.weighting_temperature,
         num_processes=accelerator.num_processes,
         process_index=accelerator.process_index,
     )
@@ -207,10 +211,11 @@ def run_training(
         _evaluate_all(accelerator, model, data, loaders, history, 0)
 
     device = accelerator.device
+    scales = dict(settings.loss_scales or {})
     model.train()
     pending: dict[str, list[float]] = defaultdict(list)
     step_seconds: list[float] = []
-    progress = tqdm(
+    progress = progress_bar(
         total=settings.max_steps,
         initial=start_step,
         desc=settings.tracker_project,
@@ -224,7 +229,7 @@ def run_training(
             batch = {k: v.to(device) for k, v in data[task].batch("train", sampler.next_rows(task)).items()}
             with accelerator.accumulate(model):
                 loss = _training_loss(model, batch, task)
-                accelerator.backward(loss)
+                accelerator.backward(loss / scales.get(task, 1.0))  # per-task loss normalisation
                 if accelerator.sync_gradients and settings.max_grad_norm > 0:
                     accelerator.clip_grad_norm_(model.parameters(), settings.max_grad_norm)
                 optimizer.step()

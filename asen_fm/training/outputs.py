@@ -288,9 +288,12 @@ CURVES_PNG = "curves.png"
 METRICS_JSON = "metrics.json"
 
 
-def source_digest() -> str:
+SOURCE_DIRS = ("asen_fm", "pretrain", "finetune")  # the code a training run executes
+
+
+def source_digest(root: Path | None = None) -> str:
     """SHA-256 over the training code's source (the package and the two scripts), path by path."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[2] if root is None else Path(root)
     files = sorted((root / "asen_fm").rglob("*.py"))
     files += [root / "pretrain" / "pretrain.py", root / "finetune" / "finetune.py"]
     digest = hashlib.sha256()
@@ -301,23 +304,25 @@ def source_digest() -> str:
     return digest.hexdigest()
 
 
-def code_version() -> dict[str, Any]:
-    """What code a run ran: package version, git commit and dirtiness, and ``source_sha256`` (exact)."""
+def code_version(root: Path | None = None) -> dict[str, Any]:
+    """What code a run ran: package version, git commit, ``source_sha256`` (exact) and ``git_dirty``, which
+    is whether a tracked file under ``SOURCE_DIRS`` differs from the commit (results, runs and other
+    untracked or non-source files do not count)."""
     from asen_fm import __version__
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[2] if root is None else Path(root)
     facts: dict[str, Any] = {
         "package_version": __version__,
         "git_commit": None,
         "git_dirty": None,
-        "source_sha256": source_digest(),
+        "source_sha256": source_digest(root),
     }
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", *SOURCE_DIRS],
             cwd=root, capture_output=True, text=True, timeout=10, check=True,
         ).stdout  # fmt: skip
     except (OSError, subprocess.SubprocessError):

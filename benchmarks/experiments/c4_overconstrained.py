@@ -19,7 +19,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "c4_overconstrained"
 TITLE = "Over-constrained symmetry: permutation sign with A_n (paper App. C.4)"
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         for g in GROUPS
         for seed in b["seeds"]
     ]
-    for steps, eval_every, group, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
+    for steps, eval_every, group, seed in progress_bar(exp.order(jobs), desc=NAME, unit="run"):
         flags = from_scratch_flags(
             exp.model,
             exp.runs_dir,

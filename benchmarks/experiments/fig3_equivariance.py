@@ -21,7 +21,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, generated_size, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, ordering, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "fig3_equivariance"
 TITLE = "Equivariant vs non-equivariant (paper Fig. 3) and sample efficiency"
@@ -74,7 +75,7 @@ def run_all(exp: Experiment) -> dict[Key, dict[str, Any]]:
     """Train every job of ``grid``; return their metrics payloads."""
     s = exp.settings
     payloads = {}
-    for budget, task, variant, rows, seed in tqdm(exp.order(grid(s)), desc=NAME, unit="run"):
+    for budget, task, variant, rows, seed in progress_bar(exp.order(grid(s)), desc=NAME, unit="run"):
         steps = budget["max_steps"]
         model = {**exp.model, "pair_embeddings": True} if variant == PAIR_EMBEDDINGS else exp.model
         flags = from_scratch_flags(

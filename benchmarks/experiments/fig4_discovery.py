@@ -19,7 +19,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import parse_experiment
 from expkit.stats import final_metric, format_cell, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "fig4_discovery"
 TITLE = "Symmetry discovery: S2 learned on top of an encoded S5 x S5 (paper Fig. 4)"
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     matrices: dict[str, list[np.ndarray]] = {"before": [], "after": []}
     accuracy, used = [], []
-    for seed in tqdm(exp.order(s["seeds"]), desc=NAME, unit="seed"):
+    for seed in progress_bar(exp.order(s["seeds"]), desc=NAME, unit="seed"):
         base = dict(task=task, group=group, size=s["size"], data_seed=seed, seed=seed, backbone_lr_scale=1.0)
         shared = common_flags(exp.optimizer, exp.bookkeeping)
         runs = {

@@ -19,7 +19,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, generated_size, pretrain_model_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "fig5_multitask"
 TITLE = "Multitask vs single-task training (paper Fig. 5, Tab. 6)"
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     jobs += [(focus, r, seed) for r in s["ratios"] for seed in s["seeds"]]
     jobs += [(task, smallest, seed) for task in s["table6_tasks"] for seed in s["seeds"]]
     payloads = {}
-    for name, ratio, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
+    for name, ratio, seed in progress_bar(exp.order(jobs), desc=NAME, unit="run"):
         tasks = s["tasks"] if name == "multi" else [name]
         payloads[name, ratio, seed] = run(exp, tasks, ratio, seed)
 

@@ -27,7 +27,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import RunRecord, common_flags, generated_size, pretrain_model_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, ordering, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "fig6_transfer"
 TITLE = "Transfer: pretrained on other symmetries vs finetune-only (paper Fig. 6, Fig. 7)"
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
         for seed in s[kind]["seeds"]
     ]
     payloads: dict[tuple[str, str, int, int], dict[str, Any]] = {}  # (variant, target, rows, seed)
-    for kind, target, seed in tqdm(exp.order(jobs), desc=NAME, unit="target"):
+    for kind, target, seed in progress_bar(exp.order(jobs), desc=NAME, unit="target"):
         family = s[kind]
         base = pretrain(exp, family, target, seed)
         payloads["pretrain", target, 0, seed] = base.payload

@@ -35,7 +35,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "images"
 TITLE = "Images as node sets: digits and Pathfinder (issues 13, 23)"
@@ -248,7 +249,7 @@ def run_grid(exp: Experiment) -> dict[tuple[str, Any, str, int], Any]:
     """Train every run of every part (tuning, curves, digits, Pathfinder); return their RunRecords."""
     s = exp.settings
     jobs = tuning_jobs(s) + curve_jobs(s) + digits_jobs(s) + pathfinder_jobs(s)
-    return {job: train_job(exp, job) for job in tqdm(exp.order(jobs), desc=NAME, unit="run")}
+    return {job: train_job(exp, job) for job in progress_bar(exp.order(jobs), desc=NAME, unit="run")}
 
 
 def baseline_jobs(s: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
@@ -262,12 +263,8 @@ def baseline_jobs(s: dict[str, Any]) -> list[tuple[str, str, Any, int]]:
         d = s["digits"]
         cells = [(rows, seed) for rows in d["train_rows"] for seed in digits_seeds(d, rows)]
         jobs += [(model, "digits", rows, seed) for model in ("cnn", "logreg") for rows, seed in cells]
-    p = s["pathfinder"]
-    jobs += [
-        ("cnn", "pathfinder", int(res), seed)
-        for res, cell in p["resolutions"].items()
-        for seed in cell["seeds"]
-    ]
+    for res, cell in s.get("pathfinder", {}).get("resolutions", {}).items():
+        jobs += [("cnn", "pathfinder", int(res), seed) for seed in cell["seeds"]]
     jobs += [("cnn", "curves", task, cell["seed"]) for task, cell in s.get("curves", {}).items()]
     return jobs
 
@@ -311,7 +308,7 @@ def run_baselines(exp: Experiment) -> dict[tuple[str, str, Any, int], dict[str, 
     jobs = baseline_jobs(exp.settings)
     return {
         job: cached_run(cache, baseline_settings(exp, job))
-        for job in tqdm(exp.order(jobs), desc=f"{NAME} baselines", unit="run")
+        for job in progress_bar(exp.order(jobs), desc=f"{NAME} baselines", unit="run")
     }
 
 

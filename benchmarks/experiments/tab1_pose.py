@@ -29,7 +29,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "tab1_pose"
 TITLE = "Pose lifting: symmetry groups x edge frameworks (paper Tab. 1)"
@@ -108,7 +109,7 @@ def run_grid(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str, 
     folders = cell_task_folders(exp, h36m)
     jobs = [(g, f, seed) for g in s["groups"] for f in s["frameworks"] for seed in s["seeds"]]
     payloads = {}
-    for group, framework, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
+    for group, framework, seed in progress_bar(exp.order(jobs), desc=NAME, unit="run"):
         flags = cell_flags(exp, exp.model, folders[group, framework, 0 if h36m else seed], seed)
         record = train("finetune", flags, exp.runs_dir / f"{group}-{framework}-s{seed}")
         payloads[group, framework, seed] = record.payload
@@ -140,7 +141,7 @@ def run_probes(exp: Experiment, h36m: Path | None = None) -> dict[tuple[str, str
         for seed in s["seeds"]
     ]
     payloads = {}
-    for group, framework, layers, seed in tqdm(exp.order(jobs), desc=f"{NAME} probes", unit="run"):
+    for group, framework, layers, seed in progress_bar(exp.order(jobs), desc=f"{NAME} probes", unit="run"):
         if (group, framework, 0 if h36m else seed) not in folders:
             raise ValueError(f"probe {group} / {framework} is not a cell of the grid")
         model = {**exp.model, "num_hidden_layers": layers}

@@ -28,7 +28,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, pretrain_model_flags, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import mean_curve, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "tab2_traffic"
 TITLE = "Traffic forecasting with cluster symmetries (paper Tab. 2)"
@@ -158,7 +159,7 @@ def run_grid(exp: Experiment, folders: dict[str, Path], task: Any) -> dict[tuple
     norm = task.extra["normalization"]
     jobs = [(config["name"], seed) for config in s["configs"] for seed in s["seeds"]]
     out = {}
-    for name, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
+    for name, seed in progress_bar(exp.order(jobs), desc=NAME, unit="run"):
         flags = {
             **pretrain_model_flags(exp.model),
             **common_flags(exp.optimizer, exp.bookkeeping),

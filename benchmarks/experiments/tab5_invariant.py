@@ -21,7 +21,8 @@ from expkit.report import Clock, Table, write_results
 from expkit.runner import common_flags, from_scratch_flags, generated_size, train
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import final_metric, format_cell, mean_curve, metric_curve, ordering, summarize
-from tqdm.auto import tqdm
+
+from asen_fm.progress import progress_bar
 
 NAME = "tab5_invariant"
 TITLE = "Invariant tasks, own group vs trivial (paper Tab. 5)"
@@ -89,7 +90,7 @@ def run_grid(exp: Experiment) -> dict[tuple[str, str, float, int, int], dict[str
         for seed in cell["seeds"]
     ]
     payloads = {}
-    for task, group, cell, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
+    for task, group, cell, seed in progress_bar(exp.order(jobs), desc=NAME, unit="run"):
         rows, steps = cell_rows(s, cell), cell_steps(s, cell, batch)
         flags = from_scratch_flags(
             exp.model,

@@ -26,7 +26,7 @@ def test_sizes_example_trains_on_mixed_lengths_and_runs_at_32(tmp_path: Path, mo
     namespace: dict = {}
     exec(compile(code, str(README), "exec"), namespace)
     assert namespace["logits"].shape == (4, 32, 2)
-    assert namespace["model"].config.symmetries["palindrome"]["family"] == "reversal"
+    assert namespace["model"].config.symmetries["palindrome"]["spec"] == "reversal(*)"
 
 
 def test_sizes_command_builds_a_mixed_length_folder(tmp_path: Path, monkeypatch) -> None:

@@ -116,6 +116,18 @@ def test_grid_family_takes_images_of_any_shape() -> None:
         model(input_ids=torch.zeros(1, 12, dtype=torch.long), symmetry="torus")
 
 
+def test_config_stores_the_spec_and_bounds_and_reads_the_first_stored_form() -> None:
+    config = tiny_config({"a": {"group": "cyclic(*)", "max_n": 64, "exact": 8}, "b": "grid(*, 4, torus)"})
+    assert config.symmetries == {
+        "a": {"spec": "cyclic(*)", "max_n": 64, "exact": 8},
+        "b": {"spec": "grid(*, 4, torus)", "max_n": 512, "exact": 32},
+    }
+    first = {"spec": "reversal(*)", "family": "reversal", "args": ["*"], "max_n": 64, "exact": 32}  # eb66d9a
+    assert tiny_config({"r": first}).symmetries["r"] == {"spec": "reversal(*)", "max_n": 64, "exact": 32}
+    reloaded = type(config).from_dict(config.to_dict())
+    assert reloaded.symmetries == config.symmetries
+
+
 def test_family_config_rejects_options_that_need_one_degree() -> None:
     with pytest.raises(ValueError, match="takes no graph"):
         tiny_config({}).add_symmetry("s", "cyclic(*)", edges=[[0, 1]])
@@ -149,7 +161,7 @@ def test_saved_family_model_runs_at_new_lengths_without_asen_fm(tmp_path) -> Non
     model = family_model({"rev": {"group": "reversal(*)", "max_n": 64}})
     model.save_pretrained(tmp_path / "ckpt")
     config = (tmp_path / "ckpt" / "config.json").read_text()
-    assert '"family": "reversal"' in config and '"generators"' not in config
+    assert '"spec": "reversal(*)"' in config and '"generators"' not in config
     assert (tmp_path / "ckpt" / "family_coloring.py").is_file()
     loaded = AsenForTokenClassification.from_pretrained(tmp_path / "ckpt").double().eval()
     inputs = {}

@@ -91,7 +91,7 @@ def test_parameter_groups_partition_parameters_by_prefix() -> None:
     prefixes = {
         "backbone": "asen.backbone.",
         "symmetry": "asen.symmetry_embedders.",
-        "embeddings": "asen.token_embeddings.",
+        "embeddings": "asen.input_adapters.",
         "heads": "heads.",
     }
     names = {id(p): name for name, p in model.named_parameters()}

@@ -120,7 +120,7 @@ def test_family_specs_go_through_the_one_spec_parser() -> None:
     with pytest.raises(ValueError, match="family across sizes"):
         PermGroup.parse("reversal(*)")
     assert Family.parse("cyclic(*)", max_n=100).entry == {
-        "spec": "cyclic(*)", "family": "cyclic", "args": ["*"], "max_n": 100, "exact": 32,
+        "spec": "cyclic(*)", "max_n": 100, "exact": 32,
     }  # fmt: skip
     assert Family.parse("trivial(*)").entry["pairs"] == "none"  # absolute positions, node-only (exact)
 

@@ -142,7 +142,40 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
         "unrecognized arguments: --bogus 1": _args(pretrained, out, "--bogus", "1"),
         "--lr must be >= 0": _args(pretrained, out, "--lr", "-1"),
         "--resume latest: no complete checkpoint": _args(pretrained, out, "--resume", "latest"),
-        "node_features of width 3 but the model takes none": [*_args(pretrained, out), "--task", str(points)],
+        "node_features of width 3 but the model has no input adapter 'features'": [
+            *_args(pretrained, out),
+            "--task",
+            str(points),
+        ],
+        # the bad adapter cases of the issue: unknown name (listing the existing ones), wrong input kind
+        "unknown input adapter 'joints'; this model has tokens: tokens (vocab": [
+            *_args(pretrained, out),
+            "--task",
+            str(points),
+            "--adapter",
+            "joints",
+        ],
+        "input adapter 'tokens': takes tokens (vocab": [
+            *_args(pretrained, out),
+            "--task",
+            str(points),
+            "--adapter",
+            "tokens",
+        ],
+        "input adapter 'tokens' already exists": [
+            *_args(pretrained, out),
+            "--task",
+            str(points),
+            "--new_adapter",
+            "tokens",
+        ],
+        "give --adapter (an existing input adapter) or --new_adapter": [
+            *_args(pretrained, out),
+            "--adapter",
+            "a",
+            "--new_adapter",
+            "b",
+        ],
     }
     for expected, argv in cases.items():
         assert expected in refused(finetune_script, argv, capsys), expected

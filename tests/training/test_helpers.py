@@ -115,6 +115,35 @@ def test_code_version_names_this_checkout() -> None:
     assert facts["git_commit"] is None or len(facts["git_commit"]) == 40
 
 
+def test_git_dirty_counts_tracked_source_files_only(tmp_path) -> None:
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    for name in (
+        "asen_fm/core.py",
+        "pretrain/pretrain.py",
+        "finetune/finetune.py",
+        "benchmarks/results.json",
+    ):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init")
+    clean = code_version(tmp_path)
+    assert clean["git_dirty"] is False and len(clean["git_commit"]) == 40
+    (tmp_path / "benchmarks" / "results.json").write_text("{}\n")  # a tracked result rewritten
+    (tmp_path / "asen_fm" / "notes.py").write_text("y = 2\n")  # an untracked file, even in the package
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "metrics.json").write_text("{}")
+    assert code_version(tmp_path)["git_dirty"] is False
+    (tmp_path / "finetune" / "finetune.py").write_text("x = 2\n")
+    edited = code_version(tmp_path)
+    assert edited["git_dirty"] is True and edited["source_sha256"] != clean["source_sha256"]
+
+
 def test_image_shaped_rows_become_nodes_row_major() -> None:
     import datasets
 

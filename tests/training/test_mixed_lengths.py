@@ -59,7 +59,7 @@ def test_pretrain_and_finetune_scripts_on_a_mixed_length_folder(
          "--eval_every", "0", "--save_every", "0", "--output_dir", str(tmp_path / "ft")]
     )  # fmt: skip
     model = AsenForMultiTask.from_pretrained(tuned["model_dir"]).eval()
-    assert model.config.symmetries["pal"]["family"] == "reversal"
+    assert model.config.symmetries["pal"] == {"spec": "reversal(*)", "max_n": 512, "exact": 32}
     with torch.no_grad():
         logits = model(input_ids=torch.randint(0, 7, (2, 32)), task="pal").logits
     assert logits.shape == (2, 32, 2) and torch.isfinite(logits).all()

@@ -85,7 +85,9 @@ def test_pretrain_and_finetune_without_token_embeddings(
     pretrain_script.main([*TINY, *INVARIANT, *flags, "--output_dir", str(tmp_path / "pt")])
     model = AsenForMultiTask.from_pretrained(tmp_path / "pt" / "model")
     assert model.config.input_dim == 1
-    assert model.asen.token_embeddings.weight.grad is None  # never used, so never given a gradient
+    assert (
+        model.asen.input_adapters["tokens"].embedding.weight.grad is None
+    )  # never used, so never given a gradient
     features = torch.rand(3, 8, 1)
     assert model(node_features=features, task="has_palindrome").logits.shape == (3, 1)
     payload = finetune_script.main(

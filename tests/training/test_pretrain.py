@@ -124,8 +124,26 @@ def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_pa
         "not TASK=GROUP": ["--groups", "intersect="],
         "acts on 8 points but task 'intersect' has n=10": ["--groups", "trivial(8)"],
         "train_size must be in 1..210": ["--train_size", "211"],
-        "task_weighting must be balanced or proportional": ["--task_weighting", "uniform"],
-        "node_features have different widths [2, 3]": ["--tasks", f"{points(3)},{points(2)}"],
+        "task_weighting must be one of balanced, proportional, temperature": ["--task_weighting", "uniform"],
+        "weighting_temperature must be >= 1": [
+            "--task_weighting",
+            "temperature",
+            "--weighting_temperature",
+            "0.5",
+        ],
+        "loss_normalisation must be one of none, baseline": ["--loss_normalisation", "sum"],
+        # two feature widths cannot share one input adapter; naming another one is the fix
+        "task 'w2' has node_features of width 2, but input adapter 'features' takes width 3": [
+            "--tasks",
+            f"{points(3)},{points(2)}",
+        ],
+        "input adapter 'features' gets features from task 'w3' but tokens from task 'intersect'": [
+            "--tasks",
+            f"intersect,{points(3)}",
+            "--adapters",
+            "intersect=features",
+        ],
+        "--adapters names task 'pose'": ["--adapters", "pose=joints"],
     }
     for expected, flags in cases.items():
         assert expected in refused(pretrain_script, [*base, *flags], capsys)

@@ -35,18 +35,30 @@ def image_split(
     if labels.shape != (count,):
         raise ValueError(f"labels must have shape ({count},), got {labels.shape}")
     columns: dict[str, Any] = {"input_ids": input_ids.astype(np.int32)}
-    features: dict[str, Any] = {"input_ids": datasets.Array2D(shape=(h, w), dtype="int32")}
     if node_features is not None:
         if node_features.shape != (count, h, w, 1):
             raise ValueError(f"node_features must have shape {(count, h, w, 1)}, got {node_features.shape}")
         columns["node_features"] = node_features.astype(np.float32)
-        features["node_features"] = datasets.Array3D(shape=(h, w, 1), dtype="float32")
     columns["labels"] = labels.astype(np.int64)
-    features["labels"] = datasets.Value("int64")
     for name, values in (extra or {}).items():
         columns[name] = np.asarray(values)
-        features[name] = datasets.Value(str(columns[name].dtype))
-    return datasets.Dataset.from_dict(columns, features=datasets.Features(features))
+    extra_types = {name: str(columns[name].dtype) for name in extra or {}}
+    return datasets.Dataset.from_dict(
+        columns, features=image_features(h, w, node_features is not None, extra_types)
+    )
+
+
+def image_features(
+    h: int, w: int, node_features: bool, extra: dict[str, str] | None = None
+) -> datasets.Features:
+    """The columns of :func:`image_split`: input_ids [h, w] int32, node_features [h, w, 1] float32 (when
+    asked for), labels int64, and ``extra`` 1-D columns by dtype name."""
+    features: dict[str, Any] = {"input_ids": datasets.Array2D(shape=(h, w), dtype="int32")}
+    if node_features:
+        features["node_features"] = datasets.Array3D(shape=(h, w, 1), dtype="float32")
+    features["labels"] = datasets.Value("int64")
+    features.update({name: datasets.Value(dtype) for name, dtype in (extra or {}).items()})
+    return datasets.Features(features)
 
 
 def image_card(

@@ -16,6 +16,8 @@ geometry, and :func:`render` draws it again, dashed or gap-free, whole or one ob
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +32,7 @@ from asen_fm.domains.images.raster import (
     stamp,
 )
 
-__all__ = ["PathfinderBatch", "generate_pathfinder", "render"]
+__all__ = ["PathfinderBatch", "generate_pathfinder", "iter_pathfinder", "render"]
 
 _MAX_ROUNDS = 400  # redraw rounds (per path placement, and for separating the two paths)
 _DISTRACTOR_TRIES = 4  # placement tries per distractor slot (a slot left empty after these)
@@ -366,6 +368,23 @@ def generate_pathfinder(
     same bytes; ``chunk`` only bounds memory (it is part of the stream, so keep it for reproducibility);
     ``stream`` picks an independent stream for the same seed (the dataset's splits use 0, 1, 2).
     """
+    parts = list(iter_pathfinder(count, resolution, level, seed, intensity, chunk, stream, **style_overrides))
+    names = [f.name for f in dataclasses.fields(PathfinderBatch) if f.name != "style"]
+    return PathfinderBatch(parts[0].style, *(np.concatenate([getattr(p, k) for p in parts]) for k in names))
+
+
+def iter_pathfinder(
+    count: int,
+    resolution: int = 32,
+    level: str = "baseline",
+    seed: int = 0,
+    intensity: tuple[int, int] = (255, 255),
+    chunk: int = 2048,
+    stream: int = 0,
+    **style_overrides: float,
+) -> Iterator[PathfinderBatch]:
+    """:func:`generate_pathfinder`'s images as rendered batches of ``chunk`` (the last shorter): the same
+    bytes, with memory bounded by one chunk (the streaming builder of large splits)."""
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
         raise ValueError(f"count must be a positive integer, got {count!r}")
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
@@ -376,14 +395,13 @@ def generate_pathfinder(
     style = pathfinder_style(resolution, level, **style_overrides)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x50415448, int(stream)]))
     labels = _balanced_labels(rng, int(count))
-    parts = []
     for begin in range(0, int(count), int(chunk)):
         part_labels = labels[begin : begin + int(chunk)]
         paths, dots, dot_paths = _targets(rng, part_labels, style)
         occupied = _path_masks(paths, dots, dot_paths, style).any(axis=1)
         snakes = _distractors(rng, square_dilate(occupied, style.separation), style)
         values = rng.integers(low, high + 1, len(part_labels)).astype(np.uint8)
-        parts.append((part_labels, paths, dots, dot_paths, snakes, values))
-    columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
-    batch = PathfinderBatch(style, np.zeros(0, np.uint8), *columns)
-    return PathfinderBatch(style, render(batch), *columns)
+        batch = PathfinderBatch(
+            style, np.zeros(0, np.uint8), part_labels, paths, dots, dot_paths, snakes, values
+        )
+        yield dataclasses.replace(batch, images=render(batch))
