@@ -218,7 +218,7 @@ def train_run(job: RunJob) -> dict[str, Any]:
     scale = flags.backbone_scale()
     training = TrainingFlags(
         max_steps=flags.max_steps, batch_size=flags.batch_size, lr=flags.lr, backbone_lr_scale=scale,
-        warmup_steps=min(flags.warmup_steps, flags.max_steps), weight_decay=flags.weight_decay,
+        warmup_steps=flags.warmup_steps, weight_decay=flags.weight_decay,
         mixed_precision=flags.mixed_precision, seed=job.seed, output_dir=str(folder), eval_every=0,
         eval_size=flags.eval_size, save_every=0, report_to="none", log_every=max(1, flags.max_steps // 20),
     )  # fmt: skip
