@@ -21,6 +21,7 @@ _FLAG_HELP: tuple[tuple[str, type, str], ...] = (
     ("n", int, "length of a built-in task (0: its default)"),
     ("size", int, "examples of a built-in task, split 70/15/15 (0: its default)"),
     ("data_seed", int, "seed of a built-in task's data"),
+    ("vary_data_seed", bool, "draw a built-in task's data per seed: data_seed + seed"),
     ("train_size", int, "training rows kept, e.g. 150 (0: all); validation and test whole"),
     ("max_steps", int, "optimizer steps per run"),
     ("batch_size", int, "examples per step"),
@@ -33,6 +34,7 @@ _FLAG_HELP: tuple[tuple[str, type, str], ...] = (
     ("num_heads", int, "attention heads of a from-scratch backbone"),
     ("intermediate_size", int, "feed-forward width of a from-scratch backbone"),
     ("dropout", float, "dropout of a from-scratch backbone"),
+    ("vocab_size", int, "token ids of a from-scratch backbone (0: the task's)"),
     ("mixed_precision", str, "auto (bf16 on a GPU) | no | bf16 | fp16"),
 )
 
@@ -69,7 +71,10 @@ def register(subparsers: Any) -> None:
     )  # fmt: skip
     for name, kind, text in _FLAG_HELP:
         default = getattr(defaults, name)
-        parser.add_argument(f"--{name}", type=kind, default=default, help=f"{text} (default: {default})")
+        if kind is bool:
+            parser.add_argument(f"--{name}", action="store_true", help=text)
+        else:
+            parser.add_argument(f"--{name}", type=kind, default=default, help=f"{text} (default: {default})")
     parser.add_argument("--metric", default="", help="metric to rank by (default: the task's first)")
     parser.add_argument("--jobs", type=int, default=1, help="runs trained in parallel processes (default: 1)")
     parser.add_argument(
@@ -96,9 +101,10 @@ def command_line(args: argparse.Namespace) -> str:
         "--seeds",
         str(args.seeds),
     ]
-    for name, _, _ in _FLAG_HELP:
-        if getattr(args, name) != getattr(defaults, name):
-            shown += [f"--{name}", str(getattr(args, name))]
+    for name, kind, _ in _FLAG_HELP:
+        value = getattr(args, name)
+        if value != getattr(defaults, name):
+            shown += [f"--{name}"] if kind is bool else [f"--{name}", str(value)]
     for name in ("model", "backbone_lr_scale", "metric"):
         if getattr(args, name) not in ("", None):
             shown += [f"--{name}", str(getattr(args, name))]

@@ -3,6 +3,7 @@ ranked ``Selection``, and a row as plain JSON. Built by ``select.py``, written o
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 
 from asen_fm.metrics import METRICS
 from asen_fm.selection.candidates import Candidate
-from asen_fm.selection.runs import RunJob, SelectionFlags
+from asen_fm.selection.runs import RunJob, SelectionFlags, run_dir
 from asen_fm.selection.statistics import PairedComparison
 
 __all__ = ["CandidateRow", "Selection", "SelectionPlan", "row_json", "row_status"]
@@ -72,6 +73,18 @@ class Selection:
     @property
     def best(self) -> CandidateRow:
         return self.rows[0]
+
+    def run_folders(self, row: CandidateRow) -> list[Path]:
+        """One candidate's run folders, by seed (each holds ``model/``, ``metrics.json``, ``run.json``)."""
+        return [run_dir(self.plan.output_dir, row.candidate, seed) for seed in row.seeds]
+
+    def run_payloads(self, row: CandidateRow) -> list[dict[str, Any]]:
+        """The runs' ``metrics.json`` payloads, by seed; ``"stale": True`` on runs reused from other code."""
+        payloads = []
+        for folder in self.run_folders(row):
+            payload = json.loads((folder / "metrics.json").read_text())
+            payloads.append({**payload, "stale": True} if str(folder) in self.plan.stale else payload)
+        return payloads
 
     def table(self) -> list[dict[str, Any]]:
         """One plain dict per candidate, best first (what ``selection.json`` lists)."""

@@ -76,7 +76,11 @@ def _markdown(selection: Selection, command: str, code: dict[str, Any]) -> str:
         f"Task `{flags.task}`: n = {task.n}, {task.data['train'].num_rows} training / "
         f"{task.data['validation'].num_rows} validation / {task.data['test'].num_rows} test rows; ranked by "
         f"validation **{plan.metric}** ({better} is better); {plan.seeds} seed(s) per candidate (seed s: "
-        "initialisation and batch order; the data are the same for every run).",
+        + (
+            f"initialisation, batch order and the data, drawn with data_seed {flags.data_seed} + s)."
+            if flags.vary_data_seed
+            else "initialisation and batch order; the data are the same for every run)."
+        ),
         "",
         _training_line(flags),
         "",

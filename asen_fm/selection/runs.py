@@ -12,7 +12,8 @@ retrain it (``rerun_stale``) or to reuse it (``reuse_stale``, marked stale in th
 Each run is a from-scratch model (sizes from the flags) or, with ``model``, the pretrained model with a
 fresh symmetry embedder for the candidate and a fresh head, the backbone at ``lr * backbone_lr_scale``
 (default 0.1) while only the new embedder and head train besides it, as ``finetune.py`` does. Seed s fixes
-the initialisation and the batch order; the data are the same for every run.
+the initialisation and the batch order; the data are the same for every run, unless ``vary_data_seed``
+draws a built-in task's data afresh per seed (``data_seed + s``), as the paper-style experiments do.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class SelectionFlags:
     n: int = 0
     size: int = 0
     data_seed: int = 0
+    vary_data_seed: bool = False
     train_size: int = 0
     model: str = ""
     max_steps: int = 500
@@ -67,6 +69,7 @@ class SelectionFlags:
     num_heads: int = 4
     intermediate_size: int = 512
     dropout: float = 0.1
+    vocab_size: int = 0
     mixed_precision: str = "auto"
 
     def backbone_scale(self) -> float:
@@ -74,6 +77,10 @@ class SelectionFlags:
         if self.backbone_lr_scale is not None:
             return self.backbone_lr_scale
         return 0.1 if self.model else 1.0
+
+    def data_seed_of(self, seed: int) -> int:
+        """The data seed of run seed ``seed``: ``data_seed``, plus ``seed`` with ``vary_data_seed``."""
+        return self.data_seed + (seed if self.vary_data_seed else 0)
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -108,8 +115,8 @@ def load_selection_task(task: str, n: int = 0, size: int = 0, data_seed: int = 0
     return loaded.with_train_rows(train_size) if train_size else loaded
 
 
-def _task_of(flags: SelectionFlags) -> Any:
-    return load_selection_task(flags.task, flags.n, flags.size, flags.data_seed, flags.train_size)
+def _task_of(flags: SelectionFlags, seed: int) -> Any:
+    return load_selection_task(flags.task, flags.n, flags.size, flags.data_seed_of(seed), flags.train_size)
 
 
 def run_dir(output_dir: str | Path, candidate: Candidate, seed: int) -> Path:
@@ -159,8 +166,10 @@ def _build_model(flags: SelectionFlags, task: Any, head: str) -> Any:
         if task.vocab_size > model.config.vocab_size:
             model.resize_token_embeddings(task.vocab_size)
         return model
+    if flags.vocab_size and flags.vocab_size < task.vocab_size:
+        raise ValueError(f"--vocab_size {flags.vocab_size} is below the task's {task.vocab_size} token ids")
     config = AsenConfig(
-        vocab_size=max(task.vocab_size, 1),
+        vocab_size=flags.vocab_size or max(task.vocab_size, 1),
         input_dim=task.input_dim,
         hidden_size=flags.hidden_size,
         num_hidden_layers=flags.num_layers,
@@ -203,13 +212,13 @@ def train_run(job: RunJob) -> dict[str, Any]:
         shutil.rmtree(folder)  # an interrupted run: start it again
     folder.mkdir(parents=True)
     head = head_name(flags)
-    task = replace(_task_of(flags), symmetry=json.loads(json.dumps(job.candidate.entry)))
+    task = replace(_task_of(flags, job.seed), symmetry=json.loads(json.dumps(job.candidate.entry)))
     task.validate()
     data = {head: task_tensors(task, head)}
     scale = flags.backbone_scale()
     training = TrainingFlags(
         max_steps=flags.max_steps, batch_size=flags.batch_size, lr=flags.lr, backbone_lr_scale=scale,
-        warmup_steps=min(flags.warmup_steps, flags.max_steps), weight_decay=flags.weight_decay,
+        warmup_steps=flags.warmup_steps, weight_decay=flags.weight_decay,
         mixed_precision=flags.mixed_precision, seed=job.seed, output_dir=str(folder), eval_every=0,
         eval_size=flags.eval_size, save_every=0, report_to="none", log_every=max(1, flags.max_steps // 20),
     )  # fmt: skip

@@ -110,7 +110,7 @@ def plan_selection(
     for name in ("max_steps", "batch_size", "hidden_size", "num_layers", "num_heads", "intermediate_size"):
         if getattr(flags, name) < 1:
             raise SelectionError(f"--{name} must be >= 1, got {getattr(flags, name)}")
-    for name in ("n", "size", "data_seed", "train_size", "warmup_steps", "eval_size"):
+    for name in ("n", "size", "data_seed", "train_size", "warmup_steps", "eval_size", "vocab_size"):
         if getattr(flags, name) < 0:
             raise SelectionError(f"--{name} must be >= 0, got {getattr(flags, name)}")
     if not flags.lr > 0 or (flags.backbone_lr_scale is not None and not flags.backbone_lr_scale >= 0):
@@ -124,6 +124,12 @@ def plan_selection(
             resolve_model_dir(flags.model)
         except UsageError as err:
             raise SelectionError(str(err)) from None
+    from asen_fm.tasks import TASKS
+
+    if flags.vary_data_seed and flags.task not in TASKS:
+        raise SelectionError(
+            f"--vary_data_seed draws a built-in task's data per seed; {task!r} is not a built-in task"
+        )
     try:
         loaded = load_selection_task(flags.task, flags.n, flags.size, flags.data_seed, flags.train_size)
     except (ValueError, KeyError, OSError) as err:

@@ -6,6 +6,10 @@ A->B <-> B->A). If training discovers the S2, the learned bias rows of partner o
 partner distance / other distance falls from about 1 (random init) towards 0. Same for the two node orbits.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/fig4_discovery.py --full     # or --smoke
+
+Both stages are ``asen select`` calls (``asen_fm.selection.select``) with the one candidate S5 x S5, from
+scratch with the experiments' common model and optimizer, data drawn per seed (``vary_data_seed``: data
+seed = seed, as before the port); the learned rows are read from each run's saved model.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from typing import Any
 import numpy as np
 from expkit.plots import matrix_panels
 from expkit.report import Clock, Table, write_results
-from expkit.runner import common_flags, from_scratch_flags, train
-from expkit.settings import parse_experiment
-from expkit.stats import final_metric, format_cell, summarize
+from expkit.settings import Experiment, parse_experiment
+from expkit.stats import format_cell, summarize
 
-from asen_fm.progress import progress_bar
+from asen_fm.selection import select
+from asen_fm.selection.runs import HEAD
 
 NAME = "fig4_discovery"
 TITLE = "Symmetry discovery: S2 learned on top of an encoded S5 x S5 (paper Fig. 4)"
@@ -45,6 +49,27 @@ def orbit_layout(group: str) -> tuple[np.ndarray, list[str], np.ndarray]:
                 labels[orbit] = f"({i},{j})"
                 partner[orbit] = ids[swap[i], swap[j]]
     return ids, labels, partner
+
+
+def select_flags(exp: Experiment, **overrides: Any) -> dict[str, Any]:
+    """``select`` flags for the experiments' common model and optimizer (checked to be expressible)."""
+    from asen_fm.training.scripts import TrainingFlags
+
+    model, optimizer, defaults = exp.model, exp.optimizer, TrainingFlags()
+    fixed = {"min_lr_ratio": optimizer["min_lr_ratio"], "max_grad_norm": optimizer["max_grad_norm"]}
+    if fixed != {key: getattr(defaults, key) for key in fixed} or model["orbit_bias_scale"] != 10.0:
+        raise ValueError(
+            f"select trains with the default min_lr_ratio, max_grad_norm and orbit_bias_scale: {fixed}"
+        )
+    return {
+        "vocab_size": model["vocab_size"], "hidden_size": model["hidden_size"],
+        "num_layers": model["num_hidden_layers"], "num_heads": model["num_attention_heads"],
+        "intermediate_size": model["intermediate_size"], "dropout": model["hidden_dropout_prob"],
+        "batch_size": optimizer["batch_size"], "lr": optimizer["lr"],
+        "warmup_steps": optimizer["warmup_steps"], "weight_decay": optimizer["weight_decay"],
+        "mixed_precision": exp.bookkeeping["mixed_precision"],
+        "backbone_lr_scale": 1.0, **overrides,
+    }  # fmt: skip
 
 
 def learned_rows(model_dir: Path, task: str) -> tuple[np.ndarray, np.ndarray]:
@@ -89,28 +114,24 @@ def main(argv: list[str] | None = None) -> None:
         stage: {"pair": [], "node": []} for stage in ("before", "after")
     }
     matrices: dict[str, list[np.ndarray]] = {"before": [], "after": []}
+    seeds = list(s["seeds"])
+    if seeds != list(range(len(seeds))):
+        raise ValueError(f"select numbers seeds 0..k-1; the config has {seeds}")
+    data = dict(size=s["size"], data_seed=0, vary_data_seed=True)  # data seed = seed, as the runs always had
+    budgets = {"before": dict(lr=UNTRAINED_LR, max_steps=1), "after": dict(max_steps=s["max_steps"])}
     accuracy, used = [], []
-    for seed in progress_bar(exp.order(s["seeds"]), desc=NAME, unit="seed"):
-        base = dict(task=task, group=group, size=s["size"], data_seed=seed, seed=seed, backbone_lr_scale=1.0)
-        shared = common_flags(exp.optimizer, exp.bookkeeping)
-        runs = {
-            "before": train(
-                "finetune",
-                from_scratch_flags(exp.model, exp.runs_dir, **{**shared, "lr": UNTRAINED_LR}, **base,
-                                   max_steps=1, eval_every=0),
-                exp.runs_dir / f"untrained-s{seed}",
-            ),
-            "after": train(
-                "finetune",
-                from_scratch_flags(exp.model, exp.runs_dir, **shared, **base, max_steps=s["max_steps"],
-                                   eval_every=s["eval_every"]),
-                exp.runs_dir / f"trained-s{seed}",
-            ),
-        }  # fmt: skip
-        accuracy.append(final_metric(runs["after"].payload, task, "sequence_accuracy"))
-        used += [record.payload for record in runs.values()]
-        for stage, record in runs.items():
-            pair_rows, node_rows = learned_rows(record.model_dir, task)
+    for stage, budget in budgets.items():
+        selection = select(
+            task, [group], seeds=len(seeds), output_dir=exp.runs_dir / stage, metric="sequence_accuracy",
+            reuse_stale=exp.reuse_stale, rerun_stale=not exp.reuse_stale, command=exp.command,
+            **select_flags(exp, **data, **budget),
+        )  # fmt: skip
+        (row,) = selection.rows
+        used += selection.run_payloads(row)
+        if stage == "after":
+            accuracy = row.test
+        for folder in selection.run_folders(row):
+            pair_rows, node_rows = learned_rows(folder / "model", HEAD)
             dist = distances(pair_rows)
             offdiag = dist[~np.eye(len(dist), dtype=bool)].mean()
             matrices[stage].append(dist / offdiag)

@@ -29,7 +29,7 @@ run_one() {
 export -f run_one
 status=0
 printf '%s\n' tab5_invariant fig6_transfer fig3_equivariance images fig5_multitask c4_overconstrained \
-    fig4_discovery tab1_pose tab2_traffic \
+    fig4_discovery tab1_pose tab2_traffic length_generalization \
     | xargs -P "${jobs}" -I{} bash -c 'run_one {}' || status=1
 python benchmarks/build_results.py
 echo "$(date -u +%H:%M:%S) all done"

@@ -157,9 +157,14 @@ def test_fig4_discovery_smoke_and_the_untrained_run_is_the_initialisation(smoke_
     assert result["data"]["orbit_labels"] == ["(0,0)", "(0,1)", "(0,5)", "(5,0)", "(5,5)", "(5,6)"]
     import fig4_discovery
 
-    runs = smoke_dirs[0] / "smoke" / "fig4_discovery"
-    before, _ = fig4_discovery.learned_rows(runs / "untrained-s0" / "model", "intersect")
-    after, _ = fig4_discovery.learned_rows(runs / "trained-s0" / "model", "intersect")
+    runs = smoke_dirs[0] / "smoke" / "fig4_discovery"  # two `asen select` folders, one candidate each
+    (untrained,) = (runs / "before").glob("runs/*/seed0/model")
+    (trained,) = (runs / "after").glob("runs/*/seed0/model")
+    before, _ = fig4_discovery.learned_rows(untrained, fig4_discovery.HEAD)
+    after, _ = fig4_discovery.learned_rows(trained, fig4_discovery.HEAD)
+    assert json.loads((runs / "after" / "selection.json").read_text())["candidates"][0]["label"] == (
+        "block_product(5, 5)"
+    )
     assert not np.allclose(before, after)  # training moved the orbit biases
     assert 0.005 < before.std() < 0.05  # the N(0, 0.02^2) initialisation, not a trained table
 

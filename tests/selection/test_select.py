@@ -140,3 +140,24 @@ def test_output_dir_with_another_selection_is_refused(
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(SelectionError, match="not empty and holds no selection"):
         plan_selection(task_dir, "trivial", output_dir=tmp_path / "other")
+
+
+def test_per_seed_data_and_vocabulary(task_dir: str, tmp_path: Path) -> None:
+    with pytest.raises(SelectionError, match="--vary_data_seed draws a built-in task's data"):
+        plan_selection(task_dir, "trivial", output_dir=tmp_path / "a", vary_data_seed=True)
+    result = select(
+        "intersect", "swap_halves", seeds=2, output_dir=tmp_path / "b", verbose=False, size=100,
+        vary_data_seed=True, vocab_size=52, **{**TINY, "max_steps": 2, "eval_size": 10},
+    )  # fmt: skip
+    payloads = result.run_payloads(result.best)
+    assert [p["config"]["selection"]["vocab_size"] for p in payloads] == [52, 52]
+    # seed s trains on the data drawn with data seed s: the two runs saw different rows
+    from asen_fm.selection.runs import load_selection_task
+
+    first, second = (load_selection_task("intersect", 0, 100, seed, 0) for seed in (0, 1))
+    assert first.data["train"]["input_ids"] != second.data["train"]["input_ids"]
+    assert result.plan.flags.data_seed_of(1) == 1
+    from asen_fm import AsenForMultiTask
+
+    model = AsenForMultiTask.from_pretrained(result.run_folders(result.best)[1] / "model")
+    assert model.config.vocab_size == 52

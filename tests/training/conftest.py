@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -18,23 +17,6 @@ TINY = [
     "--hidden_size", "32", "--num_layers", "2", "--num_heads", "4", "--intermediate_size", "64",
     "--batch_size", "16", "--warmup_steps", "3", "--report_to", "none", "--eval_batch_size", "128",
 ]  # fmt: skip
-
-
-def graph_symmetries_supported() -> bool:
-    """Whether the model takes graph symmetry entries (issue 16's edges + framework), kept in its config."""
-    from asen_fm import AsenConfig
-
-    try:
-        ring = [[0, 1], [1, 2], [2, 3], [3, 0]]  # preserved by cyclic(4): no warning
-        config = AsenConfig(symmetries={"x": {"group": "cyclic(4)", "edges": ring, "framework": "sparse"}})
-    except (ValueError, KeyError, TypeError):
-        return False
-    return "sparse" in json.dumps(config.symmetries)
-
-
-needs_graph_model = pytest.mark.skipif(
-    not graph_symmetries_supported(), reason="the model does not take graph symmetries yet (issue 16)"
-)
 
 
 def load_script(relative: str) -> ModuleType:

@@ -21,7 +21,7 @@ from asen_fm.tasks import Task, load_task
 from asen_fm.training.data import task_tensors
 from asen_fm.training.evaluation import eval_loader, evaluate
 
-from .conftest import REPO, TINY, graph_symmetries_supported
+from .conftest import REPO, TINY
 from .test_own_data import make_task
 
 
@@ -35,7 +35,7 @@ def _free_port() -> int:
 def test_two_cpu_processes_stay_in_sync(tmp_path: Path) -> None:
     """Two built-in token tasks plus a task folder of one's own (node features, vector targets)."""
     out = tmp_path / "ddp"
-    folder = make_task(tmp_path / "ring", graph=graph_symmetries_supported())
+    folder = make_task(tmp_path / "ring", graph=True)
     command = [
         sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
         "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",

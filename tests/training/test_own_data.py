@@ -13,10 +13,11 @@ import pytest
 import torch
 from transformers import AutoModel
 
+from asen_fm.equivariance import equivariance_error
 from asen_fm.symmetry import PermGroup
 from asen_fm.tasks import Task
 
-from .conftest import TINY, needs_graph_model
+from .conftest import TINY
 
 FINETUNE_TINY = TINY[8:]  # the model sizes come from the checkpoint
 
@@ -43,9 +44,7 @@ def make_task(folder: Path, graph: bool) -> Path:
     return task.save(folder)
 
 
-@pytest.mark.parametrize(
-    "graph", [False, pytest.param(True, marks=needs_graph_model)], ids=["group", "graph"]
-)
+@pytest.mark.parametrize("graph", [False, True], ids=["group", "graph"])
 def test_own_points_pretrain_finetune_and_load(
     pretrain_script, finetune_script, tmp_path: Path, graph: bool
 ) -> None:
@@ -71,9 +70,21 @@ def test_own_points_pretrain_finetune_and_load(
     assert set(saved["final"]["ring2"]["validation"]) == {"loss", "mae", "mse", "mpjpe", "p_mpjpe"}
     assert saved["code"]["package_version"] and "git_commit" in saved["code"]
 
+    # The finetuned folder loaded as a user would, then float64 and perturbed weights, so that a model that
+    # had lost its symmetry breaking (fully S_6-symmetric) fails the outside checks by orders of magnitude.
     model = AutoModel.from_pretrained(tmp_path / "ft" / "model", trust_remote_code=True)
-    points = torch.as_tensor(np.asarray(Task.load(folder).data["test"]["node_features"][:2]))
-    hidden = model(node_features=points, symmetry="ring2").last_hidden_state
-    assert hidden.shape == (2, N, 32)
-    shifted = model(node_features=points[:, np.argsort(ROTATE)], symmetry="ring2").last_hidden_state
-    assert torch.allclose(shifted, hidden[:, np.argsort(ROTATE)], atol=1e-4)  # C_6-equivariant
+    model = model.double().eval()
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.add_(0.3 * torch.randn_like(parameter))
+    points = torch.as_tensor(
+        np.asarray(Task.load(folder).data["test"]["node_features"][:2]), dtype=torch.float64
+    )
+    assert model(node_features=points, symmetry="ring2").last_hidden_state.shape == (2, N, 32)
+    inputs = {"node_features": points}
+    for k in range(1, N):  # every rotation: C_6-equivariant to float64 precision
+        assert equivariance_error(model, inputs, np.roll(np.arange(N), k), symmetry="ring2") < 1e-9
+    reflection = (-np.arange(N)) % N  # preserves the ring, lies outside C_6
+    assert equivariance_error(model, inputs, reflection, symmetry="ring2") > 1e-3
+    assert equivariance_error(model, inputs, np.array([1, 0, 2, 3, 4, 5]), symmetry="ring2") > 1e-3

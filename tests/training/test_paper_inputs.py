@@ -85,11 +85,15 @@ def test_pretrain_and_finetune_without_token_embeddings(
     pretrain_script.main([*TINY, *INVARIANT, *flags, "--output_dir", str(tmp_path / "pt")])
     model = AsenForMultiTask.from_pretrained(tmp_path / "pt" / "model")
     assert model.config.input_dim == 1
-    assert (
-        model.asen.input_adapters["tokens"].embedding.weight.grad is None
-    )  # never used, so never given a gradient
-    features = torch.rand(3, 8, 1)
-    assert model(node_features=features, task="has_palindrome").logits.shape == (3, 1)
+    model.eval()
+    features = torch.rand(3, 8, 1, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        before = model(node_features=features, task="has_palindrome").logits
+        assert before.shape == (3, 1)
+        # the ids enter as features: the token embedding is unused, whatever it holds
+        model.asen.input_adapters["tokens"].embedding.weight.normal_()
+        assert torch.equal(model(node_features=features, task="has_palindrome").logits, before)
+        assert not torch.allclose(model(node_features=features + 0.5, task="has_palindrome").logits, before)
     payload = finetune_script.main(
         ["--batch_size", "16", "--report_to", "none", "--model", str(tmp_path / "pt"),
          "--task", "detect_capital", "--n", "8", "--size", "300",
