@@ -30,7 +30,7 @@ EXPERIMENTS: dict[str, str] = {
     "fig4_discovery": "Symmetry discovery (Fig. 4)",
     "tab1_pose": "Tab. 1: pose lifting, symmetry groups x edge frameworks (issue 17)",
     "tab2_traffic": "Traffic forecasting with cluster symmetries (Tab. 2)",
-    "images": "Images as node sets: digits and Pathfinder (issue 13)",
+    "images": "Images as node sets: digits and Pathfinder (issues 13, 23)",
     "length_generalization": "Length generalization: symmetry families across sizes (issue 24)",
 }
 HEADER = """# Results

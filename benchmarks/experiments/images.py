@@ -155,9 +155,9 @@ def digits_folder(exp: Experiment, rows: int | None, seed: int, group: str) -> P
     return task_folder(exp.runs_dir, f"digits-{tag}-s{seed}", digits_builder(rows, seed), group, 8, 8)
 
 
-def pathfinder_folder(exp: Experiment, res: int, seed: int, group: str) -> Path:
-    """The Pathfinder task folder at ``res`` (the settings' split sizes, data seed ``seed``) for ``group``."""
-    cell = pathfinder_part(exp.settings, res)
+def pathfinder_folder(exp: Experiment, cell: dict[str, Any], res: int, seed: int, group: str) -> Path:
+    """The Pathfinder task folder at ``res`` (``cell``'s split sizes ``train`` and ``held_out``, data seed
+    ``seed``) for ``group``; cells with the same sizes and seed share the data."""
     sizes = {"train": cell["train"], "validation": cell["held_out"], "test": cell["held_out"]}
     name = f"pathfinder{res}-t{cell['train']}-h{cell['held_out']}-s{seed}"
     return task_folder(exp.runs_dir, name, pathfinder_builder(res, sizes, seed), group, res, res)
@@ -185,9 +185,7 @@ def digits_seeds(d: dict[str, Any], rows: int | None) -> list[int]:
 
 def pathfinder_jobs(s: dict[str, Any]) -> list[tuple[str, Any, str, int]]:
     """(part, resolution, group, seed) of the Pathfinder grid (each resolution its own groups and seeds)."""
-    p = s.get("pathfinder")
-    if not p:
-        return []
+    p = s.get("pathfinder") or {"resolutions": {}}
     return [
         ("pathfinder", int(res), group, seed)
         for res, cell in p["resolutions"].items()
@@ -227,8 +225,8 @@ def train_job(exp: Experiment, job: tuple[str, Any, str, int]) -> Any:
         folder = digits_folder(exp, size, seed, group)
         return run_one(exp, s["digits"], folder, "digits", seed, f"digits-{tag}-{group}-s{seed}")
     if part == "pathfinder":
-        folder = pathfinder_folder(exp, size, seed, group)
         cell = pathfinder_part(s, size)
+        folder = pathfinder_folder(exp, cell, size, seed, group)
         return run_one(exp, cell, folder, "pathfinder", seed, f"pathfinder{size}-{group}-s{seed}")
     if part == "tuning":
         t = s["tuning"]
@@ -240,7 +238,7 @@ def train_job(exp: Experiment, job: tuple[str, Any, str, int]) -> Any:
     if size == "digits":
         folder = digits_folder(exp, cell["rows"], seed, group)
     else:
-        folder = pathfinder_folder(exp, int(size), seed, group)
+        folder = pathfinder_folder(exp, cell, int(size), seed, group)
     head = "digits" if size == "digits" else "pathfinder"
     return run_one(exp, cell, folder, head, seed, f"curves-{size}-{group}-s{seed}")
 
@@ -274,15 +272,16 @@ def baseline_settings(exp: Experiment, job: tuple[str, str, Any, int]) -> dict[s
     s = exp.settings
     model, part, size, seed = job
     if part == "digits":
-        folder, budget = digits_folder(exp, size, seed, "pos1d"), s["digits"]
+        folder, budget = digits_folder(exp, size, seed, "pos2d"), s["digits"]
     elif part == "pathfinder":
-        folder, budget = pathfinder_folder(exp, size, seed, "pos1d"), pathfinder_part(s, size)
+        budget = pathfinder_part(s, size)
+        folder = pathfinder_folder(exp, budget, size, seed, "pos2d")
     else:
         budget = s["curves"][size]
         folder = (
-            digits_folder(exp, budget["rows"], seed, "pos1d")
+            digits_folder(exp, budget["rows"], seed, "pos2d")
             if size == "digits"
-            else pathfinder_folder(exp, int(size), seed, "pos1d")
+            else pathfinder_folder(exp, budget, int(size), seed, "pos2d")
         )
     settings: dict[str, Any] = {"folder": str(folder), "model": model, "seed": seed}
     if model == "cnn":
@@ -356,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
         table, plot = digits_report(exp, records, baselines, data, findings)
         tables.append(table)
         plots.append(plot)
-    if s.get("pathfinder"):
+    if s.get("pathfinder", {}).get("resolutions"):
         table, plot = pathfinder_report(exp, records, baselines, data, findings)
         tables.append(table)
         plots.append(plot)
