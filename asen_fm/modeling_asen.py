@@ -57,7 +57,14 @@ from .family_coloring import (
     family_table_sizes,
     is_family,
 )
-from .input_adapters import LEGACY_WEIGHT_NAMES, TOKENS, check_input_fits, describe, unknown_adapter
+from .input_adapters import (
+    LEGACY_WEIGHT_NAMES,
+    TOKENS,
+    check_input_fits,
+    describe,
+    normalize_adapter,
+    unknown_adapter,
+)
 from .orbit_coloring import symmetry_coloring
 
 logger = logging.get_logger(__name__)
@@ -1453,8 +1460,6 @@ class AsenForMultiTask(AsenPreTrainedModel):
                     f"task {name!r}: input adapter {adapter!r} already exists; pass adapter={adapter!r} to "
                     "feed it, or another name for a new one"
                 )
-            from .input_adapters import normalize_adapter
-
             normalize_adapter(adapter, spec)  # checked before anything is added
         else:
             spec = None
