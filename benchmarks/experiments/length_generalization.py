@@ -129,7 +129,8 @@ def run_all(
 ) -> tuple[dict[tuple[str, str, int], dict[str, Any]], dict[tuple[str, str, int], Path]]:
     """Train every (task, arm, seed); return the metrics payloads and saved model folders."""
     s = exp.settings
-    jobs = [(task, arm, seed) for task in s["tasks"] for arm in ARMS for seed in s["seeds"]]
+    # seed-major: every task and arm of one seed before the next seed
+    jobs = [(task, arm, seed) for seed in s["seeds"] for task in s["tasks"] for arm in ARMS]
     payloads, folders = {}, {}
     for task, arm, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
         model = {**exp.model, "pair_embeddings": ARMS[arm]["pair_embeddings"]}
