@@ -295,8 +295,9 @@ def ids_from_minima(minima: np.ndarray) -> np.ndarray:
     """Canonical ids from orbit minima (each orbit's smallest encoded point is its first occurrence)."""
     flat = minima.ravel()
     is_root = flat == np.arange(flat.size, dtype=flat.dtype)
-    rank = np.cumsum(is_root, dtype=np.int64) - 1
-    return rank[flat].astype(np.int32).reshape(minima.shape)
+    rank = np.cumsum(is_root, dtype=np.int32 if flat.size < 2**31 else np.int64)
+    rank -= 1
+    return rank[flat].astype(np.int32, copy=False).reshape(minima.shape)
 
 
 class NamedGroup:

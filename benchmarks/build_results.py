@@ -32,6 +32,7 @@ EXPERIMENTS: dict[str, str] = {
     "tab2_traffic": "Traffic forecasting with cluster symmetries (Tab. 2)",
     "images": "Images as node sets: digits and Pathfinder (issues 13, 23)",
     "length_generalization": "Length generalization: symmetry families across sizes (issue 24)",
+    "cross_domain_transfer": "One backbone across domains: leave-one-domain-out transfer (issue 26)",
 }
 HEADER = """# Results
 

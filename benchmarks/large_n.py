@@ -11,6 +11,7 @@ warm-up), so that the ratios against 1-D positions see the same load on a shared
 
     OMP_NUM_THREADS=1 python benchmarks/large_n.py                       # n = 1024 and 4096
     OMP_NUM_THREADS=1 python benchmarks/large_n.py --sides 16 --repeats 1   # smoke
+    OMP_NUM_THREADS=1 python benchmarks/large_n.py --sides 64 --only torus --builder_rows 10000
 """
 
 from __future__ import annotations
@@ -145,6 +146,29 @@ def _time_steps(entries: dict[str, Any], side: int, repeats: int, queue: Any) ->
     queue.put({name: statistics.median(samples) for name, samples in times.items()})
 
 
+def _builder_rate(rows: int, queue: Any) -> None:
+    """Pathfinder-64's data builder on ``rows`` training images (streamed past STREAM_ROWS): images per
+    second and peak RSS, the Arrow files in a temporary datasets cache."""
+    import datasets
+
+    from asen_fm.domains.images.pathfinder_task import STREAM_ROWS, pathfinder_task
+
+    with tempfile.TemporaryDirectory() as folder:
+        datasets.config.HF_DATASETS_CACHE = Path(folder)
+        start = time.perf_counter()
+        data, _ = pathfinder_task(resolution=64, sizes={"train": rows, "validation": 2, "test": 2}, seed=0)
+        seconds = time.perf_counter() - start
+        queue.put(
+            {
+                "rows": len(data["train"]),
+                "seconds": seconds,
+                "streamed": rows > STREAM_ROWS,
+                "rss": _peak_mib(),
+                "disk_mib": sum(f.stat().st_size for f in Path(folder).rglob("*.arrow")) / 2**20,
+            }
+        )
+
+
 def run(target: Any, *args: Any) -> Any:
     """``target(*args, queue)`` in a fresh spawned process; returns what it put on the queue."""
     context = mp.get_context("spawn")
@@ -161,6 +185,9 @@ def main() -> None:
     parser.add_argument("--sides", type=int, nargs="+", default=[32, 64], help="image sides (n = side^2)")
     parser.add_argument("--repeats", type=int, default=3, help="timed steps per variant (after 1 warm-up)")
     parser.add_argument("--only", nargs="+", default=None, help="variant names to run (default: all)")
+    parser.add_argument(
+        "--builder_rows", type=int, default=0, help="also time Pathfinder-64's data builder on this many rows"
+    )
     try:
         args = parser.parse_args()
     except SystemExit as exit_:
@@ -201,6 +228,14 @@ def main() -> None:
             ]
             print("| " + " | ".join(map(str, cells)) + " |", flush=True)
             results.append({"n": side * side, "variant": name, **r})
+    if args.builder_rows:
+        b = run(_builder_rate, args.builder_rows)
+        print(
+            f"\nPathfinder-64 builder: {b['rows']:,} images in {b['seconds']:.1f} s = "
+            f"{b['rows'] / b['seconds']:.0f} images/s ({'streamed' if b['streamed'] else 'in memory'}), "
+            f"peak RSS {b['rss']:.0f} MiB, "
+            f"{b['disk_mib']:.0f} MiB of Arrow files"
+        )
     print(json.dumps(results), file=sys.stderr)
 
 

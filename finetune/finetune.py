@@ -4,10 +4,14 @@
     python finetune/finetune.py --model runs/pt/model --task data/mine --output_dir runs/mine
     python finetune/finetune.py --model runs/pt --task intersect_size --group "dihedral(10)" ...
     python finetune/finetune.py --model runs/pt --task detect_capital --from-scratch ...   # baseline
+    python finetune/finetune.py --model pretrain/asen-base --task data/sensors --new_adapter speeds ...
 
 ``--task`` is ``[NAME=]SOURCE`` as in pretraining (a built-in task, a task folder or a Hub dataset id);
 ``--model`` a model folder, a run folder (its ``model/`` is used) or a Hub id. The task's symmetry (its
-card's, or ``--group SPEC`` in its place) gets a fresh embedder and a fresh head. Learning rates: the
+card's, or ``--group SPEC`` in its place) gets a fresh embedder and a fresh head. Its inputs go through the
+model's input adapter of the task's card (default ``tokens`` / ``features``), ``--adapter NAME`` (an
+existing one, e.g. the base's ``joints2d``) or ``--new_adapter NAME`` (a new one, for an input no adapter
+takes; ``--standardize_features`` stores the task's mean / std in it). Learning rates: the
 backbone at ``lr * backbone_lr_scale`` (default 0.1; 0 freezes it bit-for-bit), the new embedder, token
 embeddings and head at ``lr`` times their scales. ``--from-scratch`` is the paper's "finetune-only"
 baseline: the same code path from a freshly initialised model with the pretrained config's sizes

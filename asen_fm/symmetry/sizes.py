@@ -20,8 +20,6 @@ from typing import Any
 import numpy as np
 
 from asen_fm.family_coloring import (
-    DEFAULT_EXACT,
-    DEFAULT_MAX_N,
     FAMILIES,
     FREE,
     FamilyRule,
@@ -39,7 +37,7 @@ from asen_fm.symmetry.groups import PermGroup
 from asen_fm.symmetry.registry import group_builder, register_group
 from asen_fm.symmetry.specs import has_free_degree, parse_spec
 
-__all__ = ["Family", "default_bounds", "family_entry", "is_family", "is_family_spec", "register_family"]
+__all__ = ["Family", "family_entry", "is_family", "is_family_spec", "register_family"]
 
 
 def is_family_spec(value: Any) -> bool:
@@ -174,8 +172,3 @@ def register_family(
         return canonical_ids(node_orbits(group)), canonical_ids(pair_orbits(group))
 
     FAMILIES[name] = FamilyRule(names, lambda e, m: (m, m * m), min_n=min_n, even=even)
-
-
-def default_bounds() -> dict[str, int]:
-    """The bounds a family gets when none are given."""
-    return {"max_n": DEFAULT_MAX_N, "exact": DEFAULT_EXACT}

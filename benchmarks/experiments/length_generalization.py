@@ -10,14 +10,16 @@ every arm of a seed) and trained from scratch (``finetune/finetune.py --from_scr
     family+kv    the family with pair-orbit key/value embeddings (config.pair_embeddings)
 
 The saved models are then scored on fresh rows of each test length (one data seed for every run). Reported:
-per-node accuracy (thresholded accuracy for the invariant task) against length, the best constant
-predictor beside it, and the median seconds per optimizer step of each arm (same machine, same run).
+per-node accuracy (token tasks) or mean absolute error (the invariant regression task) against length, the
+best constant predictor beside it (majority class; the training labels' median), and the cost of a training
+step of each arm, measured apart from the runs: the arms' models interleaved on one batch, medians.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/length_generalization.py --full     # or --smoke
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from expkit.runner import common_flags, from_scratch_flags, generated_size, trai
 from expkit.settings import Experiment, parse_experiment
 from expkit.stats import format_cell, mean_curve, metric_curve, ordering, summarize
 from tqdm.auto import tqdm
+
+from asen_fm.tasks import Task
 
 NAME = "length_generalization"
 TITLE = "Length generalization: trained on lengths 8-12, tested at 16, 24, 32 (issue 24)"
@@ -65,39 +69,69 @@ def test_rows(task: str, n: int, rows: int) -> dict[str, torch.Tensor]:
 
 @torch.no_grad()
 def scores(model_dir: Path, batches: dict[int, dict[str, torch.Tensor]]) -> dict[int, float]:
-    """Accuracy of a saved model at each length: per node (token heads), or of output > 0.5 against the 0/1
-    target (the invariant regression task)."""
+    """A saved model's score at each length: per-node accuracy (token heads) or mean absolute error."""
     from asen_fm import AsenForMultiTask
 
     model = AsenForMultiTask.from_pretrained(model_dir).eval()
     (head,) = model.config.tasks
-    accuracy = {}
+    result = {}
     for n, batch in batches.items():
-        correct = 0
+        total = 0.0
         for start in range(0, len(batch["labels"]), 256):
             ids, labels = batch["input_ids"][start : start + 256], batch["labels"][start : start + 256]
             logits = model(input_ids=ids, task=head).logits
             if logits.dim() == 3:
-                correct += int((logits.argmax(-1) == labels).sum())
+                total += float((logits.argmax(-1) == labels).sum())
             else:
-                correct += int(((logits.squeeze(-1) > 0.5) == (labels > 0.5)).sum())
-        accuracy[n] = correct / batch["labels"].numel()
-    return accuracy
+                total += float((logits.squeeze(-1) - labels).abs().sum())
+        result[n] = total / batch["labels"].numel()
+    return result
 
 
-def constant_accuracy(batch: dict[str, torch.Tensor]) -> float:
-    """Accuracy of the best constant prediction: the majority class over all targets."""
-    share = float((batch["labels"] > 0.5).float().mean())
-    return max(share, 1 - share)
+def constant_score(batch: dict[str, torch.Tensor], train_labels: np.ndarray) -> float:
+    """The best constant prediction's score: majority-class accuracy, or the MAE of the training median."""
+    labels = batch["labels"].double()
+    if labels.dim() == 2:
+        share = float(labels.mean())
+        return max(share, 1 - share)
+    return float((labels - float(np.median(train_labels))).abs().mean())
 
 
-def main(argv: list[str] | None = None) -> None:
-    exp = parse_experiment(NAME, argv, description=__doc__.split("\n")[0])
-    clock = Clock()
+def step_costs(exp: Experiment, task: str, folder: Path, repeats: int) -> dict[str, float]:
+    """Median seconds of one training step (forward, backward, AdamW) of each arm's model on one batch of the
+    training rows, the arms interleaved so that the machine's load hits them alike."""
+    from asen_fm import AsenConfig, AsenForMultiTask
+    from asen_fm.training.data import task_tensors
+
+    task_data = Task.load(folder)
+    rows = task_tensors(task_data).splits["train"]
+    batch = {key: value[: exp.optimizer["batch_size"]] for key, value in rows.items()}
+    models, optimizers = {}, {}
+    for arm, spec in ARMS.items():
+        torch.manual_seed(0)
+        model = AsenForMultiTask(AsenConfig(**{**exp.model, "pair_embeddings": spec["pair_embeddings"]}))
+        regrouped = task_data.with_group(spec["group"]) if spec["group"] else task_data
+        model.add_task(task, regrouped.symmetry, **regrouped.task_entry())
+        models[arm], optimizers[arm] = model.train(), torch.optim.AdamW(model.parameters(), lr=1e-4)
+    times: dict[str, list[float]] = {arm: [] for arm in ARMS}
+    for _ in range(repeats + 1):  # the first round warms up and is dropped
+        for arm, model in models.items():
+            start = time.perf_counter()
+            model(**batch, task=task).loss.backward()
+            optimizers[arm].step()
+            optimizers[arm].zero_grad()
+            times[arm].append(time.perf_counter() - start)
+    return {arm: float(np.median(values[1:])) for arm, values in times.items()}
+
+
+def run_all(
+    exp: Experiment,
+) -> tuple[dict[tuple[str, str, int], dict[str, Any]], dict[tuple[str, str, int], Path]]:
+    """Train every (task, arm, seed); return the metrics payloads and saved model folders."""
     s = exp.settings
-    jobs = [(task, arm, seed) for task in s["tasks"] for arm in ARMS for seed in s["seeds"]]
-    payloads: dict[tuple[str, str, int], dict[str, Any]] = {}
-    folders: dict[tuple[str, str, int], Path] = {}
+    # seed-major: every task and arm of one seed before the next seed
+    jobs = [(task, arm, seed) for seed in s["seeds"] for task in s["tasks"] for arm in ARMS]
+    payloads, folders = {}, {}
     for task, arm, seed in tqdm(exp.order(jobs), desc=NAME, unit="run"):
         model = {**exp.model, "pair_embeddings": ARMS[arm]["pair_embeddings"]}
         flags = from_scratch_flags(
@@ -113,65 +147,72 @@ def main(argv: list[str] | None = None) -> None:
         )
         record = train("finetune", flags, exp.runs_dir / f"{task}-{arm}-s{seed}")
         payloads[task, arm, seed], folders[task, arm, seed] = record.payload, record.model_dir
+    return payloads, folders
 
-    lengths = list(s["test_lengths"])
+
+def main(argv: list[str] | None = None) -> None:
+    exp = parse_experiment(NAME, argv, description=__doc__.split("\n")[0])
+    clock = Clock()
+    s = exp.settings
+    payloads, folders = run_all(exp)
+    lengths, (low, high) = list(s["test_lengths"]), s["train_lengths"]
     data: dict[str, Any] = {}
     tables, findings = [], []
     panels: dict[str, dict[str, dict[str, list[float]]]] = {}
     curves: dict[str, dict[str, dict[str, list[float]]]] = {}
-    low, high = s["train_lengths"]
     for task in s["tasks"]:
         batches = {n: test_rows(task, n, s["test_rows"]) for n in [high, *lengths]}
-        floor = {n: constant_accuracy(b) for n, b in batches.items()}
-        data[f"{task}/constant"] = floor
+        folder = training_folder(exp, task, s["seeds"][0])
+        train_labels = np.concatenate([np.ravel(row) for row in Task.load(folder).data["train"]["labels"]])
+        floor = {n: constant_score(b, train_labels) for n, b in batches.items()}
+        regression = batches[high]["labels"].dim() == 1
+        metric = "MAE, lower is better" if regression else "per-node accuracy"
+        costs = step_costs(exp, task, folder, s["cost_repeats"])
+        data[f"{task}/constant"], data[f"{task}/step_ms"] = floor, {a: 1000 * c for a, c in costs.items()}
         table = Table(
-            f"{task}: accuracy at each length (mean ± std over {len(s['seeds'])} seeds)",
+            f"{task}: {metric} at each length (mean ± std over {len(s['seeds'])} seeds)",
             ["arm", "symmetry", f"n = {high} (trained)", *[f"n = {n}" for n in lengths], "ms / step",
              f"n = {lengths[-1]} vs family"],
             note=f"Trained on lengths {low}-{high} ({s['train_rows']} rows, {s['max_steps']} steps); "
             f"{s['test_rows']} fresh rows per length. Best constant predictor: "
             + ", ".join(f"n = {n}: {floor[n]:.3f}" for n in floor)
-            + ". ms / step: median optimizer step of the training run (CPU, shared machine: noisy).",
+            + f". ms / step: median of {s['cost_repeats']} training steps of each arm's model on one batch "
+            f"of {exp.optimizer['batch_size']} training rows, the arms interleaved (CPU, shared machine).",
         )  # fmt: skip
         per_arm: dict[str, dict[int, list[float]]] = {}
+        label = f"{task} ({metric})"
+        panels[label] = {}
         for arm in ARMS:
-            runs = [(seed, payloads[task, arm, seed], folders[task, arm, seed]) for seed in s["seeds"]]
-            by_seed = [scores(folder, batches) for _, _, folder in runs]
-            per_arm[arm] = {n: [accuracy[n] for accuracy in by_seed] for n in batches}
+            runs = [(payloads[task, arm, seed], folders[task, arm, seed]) for seed in s["seeds"]]
+            by_seed = [scores(folder, batches) for _, folder in runs]
+            per_arm[arm] = {n: [score[n] for score in by_seed] for n in batches}
             cells = {n: summarize(values) for n, values in per_arm[arm].items()}
-            step_ms = summarize([1000 * p["median_step_seconds"] for _, p, _ in runs])
             for n, cell in cells.items():
                 data[f"{task}/{arm}/{n}"] = cell
-            data[f"{task}/{arm}/step_ms"] = step_ms
-            versus = (
-                "-"
-                if arm == "family"
-                else ordering(per_arm[arm][lengths[-1]], per_arm["family"][lengths[-1]])
+            versus = "-"
+            if arm != "family":
+                versus = ordering(per_arm[arm][lengths[-1]], per_arm["family"][lengths[-1]], regression)
+            head = next(iter(runs[0][0]["tasks"]))
+            table.add(arm, runs[0][0]["tasks"][head]["group"], *[format_cell(cells[n]) for n in batches],
+                      f"{1000 * costs[arm]:.1f}", versus)  # fmt: skip
+            panels[label][arm] = {"steps": list(batches), "mean": [cells[n]["mean"] for n in batches],
+                                  "std": [cells[n]["std"] for n in batches]}  # fmt: skip
+            curve = "mae" if regression else "accuracy"
+            curves.setdefault(f"{task} validation {curve}", {})[arm] = mean_curve(
+                [metric_curve(p, next(iter(p["tasks"])), curve) for p, _ in runs]
             )
-            symmetry = str(runs[0][1]["tasks"][next(iter(runs[0][1]["tasks"]))]["group"])
-            table.add(
-                arm, symmetry, *[format_cell(cells[n]) for n in batches], f"{step_ms['mean']:.1f}", versus
-            )
-            panels.setdefault(task, {})[arm] = {
-                "steps": list(batches), "mean": [cells[n]["mean"] for n in batches],
-                "std": [cells[n]["std"] for n in batches],
-            }  # fmt: skip
-            metric = "accuracy" if task != "has_palindrome" else "loss"
-            curves.setdefault(f"{task} validation {metric}", {})[arm] = mean_curve(
-                [metric_curve(p, next(iter(p["tasks"])), metric) for _, p, _ in runs]
-            )
-        panels[task]["best constant"] = {"steps": list(batches), "mean": list(floor.values()),
-                                         "std": [0.0] * len(batches)}  # fmt: skip
+        panels[label]["best constant"] = {"steps": list(batches), "mean": list(floor.values()),
+                                          "std": [0.0] * len(batches)}  # fmt: skip
         tables.append(table)
-        longest = lengths[-1]
-        best = max(ARMS, key=lambda arm: float(np.mean(per_arm[arm][longest])))
+        longest, sign = lengths[-1], -1 if regression else 1
+        best = max(ARMS, key=lambda arm: sign * float(np.mean(per_arm[arm][longest])))
         findings.append(
-            f"{task} at n = {longest}: "
+            f"{task} at n = {longest} ({metric}): "
             + ", ".join(f"{arm} {np.mean(per_arm[arm][longest]):.3f}" for arm in ARMS)
-            + f" (best constant {floor[longest]:.3f}); highest mean: {best}"
+            + f" (best constant {floor[longest]:.3f}); best mean: {best}"
         )
     plots = [
-        curve_panels(panels, exp.results_dir / "accuracy_vs_length.png", ylabel="accuracy",
+        curve_panels(panels, exp.results_dir / "accuracy_vs_length.png", ylabel="accuracy / MAE",
                      xlabel="sequence length (trained: 8-12)", title=TITLE),
         curve_panels(curves, exp.results_dir / "curves.png", ylabel="value",
                      title="validation curves (lengths 8-12)"),

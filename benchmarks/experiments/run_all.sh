@@ -3,6 +3,8 @@
 #   bash benchmarks/experiments/run_all.sh --full            (about 2 hours of one core of a shared 2-core CPU)
 #   bash benchmarks/experiments/run_all.sh --full --jobs 2   (experiments two at a time, one core each)
 #   bash benchmarks/experiments/run_all.sh --smoke           (about a minute)
+# cross_domain_transfer reads the base recipe's task folders (data/base) and its --full is the GPU-scale
+# protocol (see its docstring).
 # Finished runs are reused (runs/experiments/<mode>/...), so an interrupted call resumes where it stopped.
 set -euo pipefail
 mode="--full"
@@ -29,7 +31,7 @@ run_one() {
 export -f run_one
 status=0
 printf '%s\n' tab5_invariant fig6_transfer fig3_equivariance images fig5_multitask c4_overconstrained \
-    fig4_discovery tab1_pose tab2_traffic length_generalization \
+    fig4_discovery tab1_pose tab2_traffic length_generalization cross_domain_transfer \
     | xargs -P "${jobs}" -I{} bash -c 'run_one {}' || status=1
 python benchmarks/build_results.py
 echo "$(date -u +%H:%M:%S) all done"

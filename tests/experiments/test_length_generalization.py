@@ -14,6 +14,6 @@ def test_length_generalization_smoke(smoke_dirs) -> None:
     for arm in ("family", "trivial", "relative", "family+kv"):
         for n in ("12", "16"):
             assert 0 <= result["data"][f"palindrome/{arm}/{n}"]["mean"] <= 1
-        assert result["data"][f"palindrome/{arm}/step_ms"]["mean"] > 0
+        assert result["data"]["palindrome/step_ms"][arm] > 0
     assert 0.5 <= result["data"]["palindrome/constant"]["16"] <= 1
     assert result["plots"] == ["accuracy_vs_length.png", "curves.png"]

@@ -21,7 +21,6 @@ def test_run_all_runs_every_experiment_once() -> None:
     import build_results
 
     listed = run_all_experiments()
-    configs = {p.stem for p in (EXPERIMENTS_DIR / "configs").glob("*.json")} - {"common"}
     assert len(listed) == len(set(listed))
-    assert set(listed) == set(build_results.EXPERIMENTS) == configs
+    assert set(listed) == set(build_results.EXPERIMENTS)  # every experiment RESULTS.md renders
     assert all((EXPERIMENTS_DIR / f"{name}.py").is_file() for name in listed)

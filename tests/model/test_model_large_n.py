@@ -114,7 +114,7 @@ def test_bad_stored_entries_and_a_truncated_config_are_clear_errors(tmp_path: Pa
         AsenConfig(
             vocab_size=4, symmetries={"x": {"n": 2, "generators": {"dtype": "int16", "base64": "AQABAA=="}}}
         )
-    with pytest.raises(TaskError, match="64"):
+    with pytest.raises(TaskError, match=r"expected \[64\] \(n = 64, the degree of the task.s group\)"):
         rows = {"input_ids": [[0] * 60] * 2, "labels": [[0] * 60] * 2}
         data = {split: datasets.Dataset.from_dict(rows) for split in ("train", "validation", "test")}
         Task.from_dataset(data, group="grid(8, 8, patch, 2)", head="token")
