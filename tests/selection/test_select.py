@@ -161,3 +161,34 @@ def test_per_seed_data_and_vocabulary(task_dir: str, tmp_path: Path) -> None:
 
     model = AsenForMultiTask.from_pretrained(result.run_folders(result.best)[1] / "model")
     assert model.config.vocab_size == 52
+
+
+def test_finetuning_a_pretrained_model_gives_each_candidate_a_fresh_embedder(
+    task_dir: str, tmp_path: Path
+) -> None:
+    import torch
+
+    from asen_fm import AsenConfig, AsenForMultiTask
+
+    pretrained = AsenForMultiTask(AsenConfig(vocab_size=3, hidden_size=32, num_hidden_layers=1,
+                                             num_attention_heads=4, intermediate_size=64))  # fmt: skip
+    pretrained.add_task("select", "trivial(8)", head="sequence", num_labels=1, problem_type="regression")
+    pretrained.save_pretrained(tmp_path / "pre")
+    result = select(
+        task_dir, "trivial; cyclic", seeds=1, output_dir=tmp_path / "sel", verbose=False,
+        model=str(tmp_path / "pre"), max_steps=2, eval_size=10, batch_size=8, lr=1e-3, warmup_steps=1,
+        mixed_precision="no",
+    )  # fmt: skip
+    assert result.plan.flags.backbone_scale() == 0.1
+    for row in result.rows:
+        (payload,) = result.run_payloads(row)
+        rates = payload["learning_rates"]
+        assert rates["backbone"] == pytest.approx(0.1 * rates["symmetry"])  # the lowered backbone rate
+        (folder,) = result.run_folders(row)
+        tuned = AsenForMultiTask.from_pretrained(folder / "model")
+        # the pretrained "select" task is kept; the candidate got its own symmetry and head beside it
+        assert set(tuned.config.tasks) == {"select", "select_1"}
+        assert tuned.config.symmetries["select_1"]["spec"] == row.candidate.label
+        name = "asen.backbone.layers.0.attention.qkv.weight"
+        old, new = dict(pretrained.named_parameters())[name], dict(tuned.named_parameters())[name]
+        assert not torch.equal(old, new)  # the backbone trained, at its lowered rate
