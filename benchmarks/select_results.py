@@ -3,17 +3,21 @@
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/select_results.py            # all three
     OMP_NUM_THREADS=1 python benchmarks/select_results.py --only pose           # one of them
     python benchmarks/select_results.py --report                                # rewrite the fragment only
+    python benchmarks/select_results.py --collect     # store finished selections, then rewrite the fragment
 
 Each selection runs as the shell command a user would type (``asen data build`` first where the task is a
-folder); its wall time is measured around that command. The fragment ``benchmarks/results/select.md``
-lists the commands, their times, each selection's table and verdict, and the plots (copied beside it).
-A rerun reads finished runs back; the time of the invocation that trained them is kept.
+folder); its wall and CPU time are measured around that command. Each finished selection's JSON, timing,
+best-constant baseline and plot are kept under ``benchmarks/results/select/``, from which the fragment
+``benchmarks/results/select.md`` is written (commands, times, tables, verdicts, plots, and the readings in
+``benchmarks/results/select_notes.txt``). A rerun reads finished runs back; the time of the invocation
+that trained them is kept.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shlex
 import shutil
@@ -25,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ROOT = Path("runs/select")
 FRAGMENT = REPO / "benchmarks" / "results" / "select.md"
+STORED = REPO / "benchmarks" / "results" / "select"  # each selection's JSON, timing, baseline and plot
 SMALL = ["--hidden_size", "64", "--intermediate_size", "128", "--lr", "0.002"]  # the experiments' model
 
 SELECTIONS: dict[str, dict[str, list[list[str]] | list[str] | str]] = {
@@ -82,6 +87,19 @@ def run_selection(name: str) -> None:
         trained = report["runs"]["trained"]
         timing = {"seconds": seconds, "cpu_seconds": cpu, "trained": trained, "command": shlex.join(command)}
         timing_file.write_text(json.dumps(timing, indent=2) + "\n")
+    collect(name)
+
+
+def collect(name: str) -> None:
+    """Keep a finished selection's JSON, timing, constant baseline and plot in benchmarks/results/select."""
+    folder = REPO / ROOT / name
+    report = json.loads((folder / "selection.json").read_text())
+    timing_file = REPO / ROOT / f"timing_{name}.json"
+    timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
+    STORED.mkdir(parents=True, exist_ok=True)
+    record = {"selection": report, "timing": timing, "constant_baseline": constant_baseline(report)}
+    (STORED / f"{name}.json").write_text(json.dumps(record, indent=2) + "\n")
+    shutil.copyfile(folder / "selection.png", STORED / f"{name}.png")
 
 
 def _cell(stats: dict) -> str:
@@ -105,14 +123,13 @@ def fragment() -> str:
         "",
     ]
     for name, spec in SELECTIONS.items():
-        path = REPO / ROOT / name / "selection.json"
+        path = STORED / f"{name}.json"
         lines += [f"### {name}", "", str(spec["about"]), ""]
         if not path.is_file():
             lines += ["Not run yet.", ""]
             continue
-        report = json.loads(path.read_text())
-        timing_file = REPO / ROOT / f"timing_{name}.json"
-        timing = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
+        stored = json.loads(path.read_text())
+        report, timing = stored["selection"], stored["timing"]
         builds = [shlex.join(b) for b in spec["build"]]  # type: ignore[union-attr]
         lines += ["```bash", *builds, report["command"], "```", ""]
         if timing:
@@ -143,15 +160,40 @@ def fragment() -> str:
                 f"{'yes' if row['two_closed'] else 'no'} | {row['parameters']:,} | "
                 f"{1000 * row['median_step_seconds']:.1f} |"
             )
-        lines += ["", f"**Verdict.** {report['verdict']}", ""]
-        png = REPO / ROOT / name / "selection.png"
-        if png.is_file():
-            shutil.copyfile(png, FRAGMENT.parent / f"select_{name}.png")
-            lines += [f"![{name}: metric per candidate](results/select_{name}.png)", ""]
+        floor = stored["constant_baseline"]
+        lines += [
+            "",
+            f"Best constant predictor (no model; per-output majority class or training mean), test {metric}: "
+            f"{floor:.4f}.",
+            "",
+            f"**Verdict.** {report['verdict']}",
+            "",
+        ]
+        if (STORED / f"{name}.png").is_file():
+            lines += [f"![{name}: metric per candidate](results/select/{name}.png)", ""]
     notes = REPO / "benchmarks" / "results" / "select_notes.txt"
     if notes.is_file():
         lines += [notes.read_text().strip(), ""]
     return "\n".join(lines)
+
+
+def constant_baseline(report: dict) -> float:
+    """The test metric of the best constant: per-output majority class (classification) or training mean."""
+    import torch
+
+    from asen_fm.metrics import compute
+    from asen_fm.selection.runs import load_selection_task
+    from asen_fm.training.data import task_tensors
+
+    f = report["flags"]
+    task = load_selection_task(f["task"], f["n"], f["size"], f["data_seed"], f["train_size"])
+    splits = task_tensors(task).splits
+    train, test = splits["train"]["labels"], splits["test"]["labels"]
+    if task.problem_type == "regression":
+        constant = train.double().mean(dim=0)
+    else:
+        constant = torch.mode(train, dim=0).values
+    return compute(report["metric"], constant.expand_as(test).to(test.dtype), test)
 
 
 def _order(text: str) -> str:
@@ -164,9 +206,15 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", choices=sorted(SELECTIONS), action="append", help="run only these")
     parser.add_argument("--report", action="store_true", help="rewrite the fragment without running")
+    parser.add_argument(
+        "--collect", action="store_true", help="store the finished selections under runs/select, no training"
+    )
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    if not args.report:
-        for name in args.only or list(SELECTIONS):
+    os.chdir(REPO)  # the selections' task folders are relative to the repository
+    for name in args.only or list(SELECTIONS):
+        if args.collect:
+            collect(name)
+        elif not args.report:
             run_selection(name)
     FRAGMENT.write_text(fragment())
     print(f"wrote {FRAGMENT}")

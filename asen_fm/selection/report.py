@@ -166,8 +166,11 @@ def _plot(selection: Selection, path: Path) -> Path:
                         textcoords="offset points", fontsize=7, color="tab:red")  # fmt: skip
     ax.set_yticks(positions, labels)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{selection.plan.metric} (mean ± std over {selection.plan.seeds} seed(s))")
-    ax.set_title(f"asen select: {selection.plan.flags.task} (best first, ranked by validation)")
+    better = "higher" if selection.plan.higher_is_better else "lower"
+    ax.set_xlabel(
+        f"{selection.plan.metric}, {better} is better (mean ± std over {selection.plan.seeds} seed(s))"
+    )
+    ax.set_title(f"asen select: {Path(selection.plan.flags.task).name} (best first by validation)")
     ax.legend(loc="best", fontsize=8)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
