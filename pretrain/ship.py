@@ -18,6 +18,7 @@ import dataclasses
 import importlib.util
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -65,11 +66,21 @@ def read_rows(folder: Path) -> tuple[dict[str, dict[str, torch.Tensor]], dict[st
     return rows, json.loads((folder / "eval.json").read_text())
 
 
-def training_command(config: dict[str, Any]) -> str:
-    """The pretraining command of a run: its recipe and every flag that differs from the recipe's."""
+def recipe_at(path: str, commit: str | None) -> dict[str, Any]:
+    """The recipe's flags as the run read them: the file at the run's commit (else today's file)."""
+    if commit:
+        shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=REPO, capture_output=True, text=True)
+        if shown.returncode == 0:
+            return json.loads(shown.stdout).get("flags", {})
+    return read_recipe(REPO / path)["flags"]
+
+
+def training_command(config: dict[str, Any], commit: str | None = None) -> str:
+    """The pretraining command of a run: its recipe and every flag that differs from the recipe's (as the
+    recipe was at ``commit``, the code version the run recorded)."""
     if not config.get("recipe"):
         return f"python pretrain/pretrain.py --tasks {config['tasks']} ..."
-    recipe = read_recipe(REPO / config["recipe"])["flags"]
+    recipe = recipe_at(config["recipe"], commit)
     skip = {"recipe", "data_dir", "tasks", "output_dir", "overwrite_output_dir", "resume"}
     defaults = {f.name: f.default for f in dataclasses.fields(load_pretrain().PretrainConfig)}
     changed = [
@@ -104,10 +115,18 @@ def card_text(
 ) -> str:
     """The generic model card plus what this checkpoint was trained on, how, and how well."""
     config = metrics["config"]
-    code = metrics.get("code_version") or {}
+    code = metrics.get("code") or {}
     lines = [model_card_text(model.config), "## Training", ""]
-    lines += [f"Command: `{training_command(config)}` (then `python pretrain/ship.py`).", ""]
-    lines += [f"Code version: `{json.dumps(code, sort_keys=True)}`.", ""]
+    lines += [
+        f"Command: `{training_command(config, code.get('git_commit'))}` (then `python pretrain/ship.py`).",
+        "",
+    ]
+    tree = {False: "clean tree", True: "uncommitted changes"}.get(code.get("git_dirty"), "tree unknown")
+    lines += [
+        f"Code version: commit `{code.get('git_commit')}` ({tree}), source_sha256 "
+        f"`{code.get('source_sha256')}`, asen-fm {code.get('package_version')}.",
+        "",
+    ]
     lines += [
         f"{metrics['steps']} optimizer steps of batch {config['batch_size']} on {metrics['world_size']} "
         f"process(es), {metrics.get('train_seconds', 0) / 60:.1f} min of training "
