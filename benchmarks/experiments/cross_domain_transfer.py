@@ -82,10 +82,10 @@ def load_script(name: str):
     return module
 
 
-def pretrain_corpora(scale: dict) -> dict[str, tuple[tuple[str, ...], str]]:
+def pretrain_corpora(scale: dict, targets: list[str]) -> dict[str, tuple[tuple[str, ...], str]]:
     """name -> (tasks, groups override) of every pretraining run the targets need."""
     corpora: dict[str, tuple[tuple[str, ...], str]] = {}
-    for target in TARGETS.values():
+    for target in (TARGETS[t] for t in targets):
         others = [d for d in DOMAINS if d != target["domain"] and (scale["traffic"] or d != "traffic")]
         tasks = tuple(t for d in others for t in DOMAINS[d])
         corpora[f"minus_{target['domain']}"] = (tasks, "")
@@ -117,7 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true", help="the GPU-scale protocol (5 seeds, 3 sizes)")
     parser.add_argument("--smoke", action="store_true", help="3 steps per run: checks the pipeline only")
     parser.add_argument("--results", default=str(RESULTS), help="where results.json and the plot go")
+    parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated held-out targets")
+    parser.add_argument(
+        "--collect_only", action="store_true", help="train nothing: tabulate the runs that have finished"
+    )
     args = parser.parse_args(argv)
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if not targets or any(t not in TARGETS for t in targets):
+        print(f"cross_domain_transfer.py: error: --targets takes {', '.join(TARGETS)}", file=sys.stderr)
+        return 2
     data = Path(args.data_dir)
     missing = [
         t for t in (*SEQUENCES, "pose", "digits", "pathfinder") if not (data / t / "task_card.json").is_file()
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         return metrics
 
     backbones = {}
-    for name, (tasks, groups) in pretrain_corpora(scale).items():
+    for name, (tasks, groups) in pretrain_corpora(scale, targets).items():
         folders = ",".join(f"{t}={data / t}" for t in tasks)
         adapters = "; ".join(f"{t}={ADAPTERS[t]}" for t in tasks if t in ADAPTERS)
         flags = [*scale["model"], *COMMON, "--tasks", folders, "--max_steps", str(scale["pretrain_steps"]),
@@ -149,17 +157,19 @@ def main(argv: list[str] | None = None) -> int:
         flags += ["--adapters", adapters] if adapters else []
         flags += ["--groups", groups] if groups else []
         print(f"pretraining {name}: {', '.join(tasks)}{' (trivial groups)' if groups else ''}", flush=True)
+        if args.collect_only and not (runs / "pretrain" / name / "metrics.json").is_file():
+            continue
         record(run(pretrain, flags, runs / "pretrain" / name, seconds))
         backbones[name] = runs / "pretrain" / name / "model"
 
     values: dict[tuple[str, int, str], list[float]] = {}
-    for target, spec in TARGETS.items():
+    for target, spec in ((t, TARGETS[t]) for t in targets):
         source = data / spec["task"] if spec["task"] in ADAPTERS else spec["task"]
         adapter = ADAPTERS.get(spec["task"])
-        arms = {"scratch": backbones[f"minus_{spec['domain']}"],
+        arms = {"scratch": backbones.get(f"minus_{spec['domain']}"),
                 "same-domain": backbones.get(f"only_{spec['domain']}"),
-                "cross-domain": backbones[f"minus_{spec['domain']}"],
-                "cross NoSym": backbones[f"minus_{spec['domain']}_nosym"]}  # fmt: skip
+                "cross-domain": backbones.get(f"minus_{spec['domain']}"),
+                "cross NoSym": backbones.get(f"minus_{spec['domain']}_nosym")}  # fmt: skip
         for size in scale["sizes"][target]:
             for arm, model in arms.items():
                 if model is None:
@@ -180,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
                             "true",
                         ]
                     out = runs / "finetune" / target / f"{size}" / arm.replace(" ", "_") / f"seed{seed}"
+                    if args.collect_only and not (out / "metrics.json").is_file():
+                        continue
                     print(f"finetuning {target} ({size} rows), {arm}, seed {seed}", flush=True)
                     metrics = record(run(finetune, flags, out, seconds))
                     value = metrics["final"][target]["test"][spec["metric"]]
@@ -203,13 +215,14 @@ def write_results(values, scale, args, seconds, wall, versions, folder: Path) ->
             a: values.get((target, size, a))
             for a in ("scratch", "same-domain", "cross-domain", "cross NoSym")
         }
-        cross, scratch, nosym = cells["cross-domain"], cells["scratch"], cells["cross NoSym"]
-        diff = [c - s for c, s in zip(cross, scratch, strict=True)]
+        cross, scratch, nosym = (cells[a] or [] for a in ("cross-domain", "scratch", "cross NoSym"))
+        # runs finish seed 0, 1, ... in order, so a partial list pairs seed with seed
+        diff = [c - s for c, s in zip(cross, scratch, strict=False)]
         ahead = sum((d > 0) if higher else (d < 0) for d in diff)
-        vs_nosym = [c - n for c, n in zip(cross, nosym, strict=True)]
+        vs_nosym = [c - n for c, n in zip(cross, nosym, strict=False)]
         shown = [summary(v) if v else "-" for v in cells.values()]
-        rows.append([f"{target} ({spec['metric']})", size, *shown, summary(diff), f"{ahead}/{len(diff)}",
-                     summary(vs_nosym)])  # fmt: skip
+        rows.append([f"{target} ({spec['metric']})", size, *shown, summary(diff) if diff else "-",
+                     f"{ahead}/{len(diff)}", summary(vs_nosym) if vs_nosym else "-"])  # fmt: skip
     table = {
         "title": "Leave-one-domain-out transfer: test metric, mean ± std (seeds); paired differences",
         "columns": columns,
