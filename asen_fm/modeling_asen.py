@@ -815,6 +815,7 @@ class AsenModel(AsenPreTrainedModel):
 
     def __init__(self, config: AsenConfig):
         super().__init__(config)
+        config.adopt_legacy_sizes()
         if not config.input_adapters:
             raise ValueError(
                 "AsenConfig needs an input: vocab_size > 0 (token inputs), input_dim > 0 (node features) "

@@ -19,6 +19,7 @@ traffic domain left out of every pretraining corpus (its 207-node steps cost the
 GPU-scale protocol: 5 seeds, 3 sizes, the base recipe's model, 3000 / 1000 steps, traffic included.
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/cross_domain_transfer.py --data_dir data/base
+    OMP_NUM_THREADS=1 python benchmarks/experiments/cross_domain_transfer.py --smoke    # the pipeline only
     python benchmarks/experiments/cross_domain_transfer.py --data_dir data/base --full     # on a GPU
 
 Every run writes its folder under ``--runs`` (default runs/cross_domain_transfer); a finished run (its
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import asen_fm.training.data as training_data
+from asen_fm.training.recipe import RecipeError, build_corpus, read_recipe
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "experiments" / "results" / "cross_domain_transfer"
@@ -58,18 +60,17 @@ TARGETS = {
     "detect_capital": {"domain": "sequences", "task": "detect_capital", "group": "", "same": SEQUENCES,
                        "metric": "mae"},
 }  # fmt: skip
-SMALL = ["--hidden_size", "32", "--num_layers", "2", "--num_heads", "4", "--intermediate_size", "128"]
-BASE = ["--hidden_size", "64", "--num_layers", "3", "--num_heads", "4", "--intermediate_size", "256"]
-SCALES = {
-    "cpu": {"seeds": [0, 1, 2], "model": SMALL, "pretrain_steps": 300, "finetune_steps": 150,
-            "traffic": False,
-            "sizes": {"pose": [100, 400], "digits": [50, 200], "detect_capital": [50, 200]}},
-    "full": {"seeds": [0, 1, 2, 3, 4], "model": BASE, "pretrain_steps": 3000, "finetune_steps": 1000,
-             "sizes": {"pose": [100, 400, 2000], "digits": [50, 200, 600], "detect_capital": [50, 200, 400]},
-             "traffic": True},
-    "smoke": {"seeds": [0], "model": SMALL, "pretrain_steps": 3, "finetune_steps": 3, "traffic": False,
-              "sizes": {"pose": [20], "digits": [20], "detect_capital": [20]}},
-}  # fmt: skip
+CONFIG = REPO / "benchmarks" / "experiments" / "configs" / "cross_domain_transfer.json"
+
+
+def load_scale(name: str) -> dict[str, Any]:
+    """One scale (smoke, cpu or full) of configs/cross_domain_transfer.json; model as pretrain.py flags."""
+    scale = dict(json.loads(CONFIG.read_text())[name])
+    backbone = scale.pop("backbone")
+    scale["model"] = [part for key, value in backbone.items() for part in (f"--{key}", str(value))]
+    return scale
+
+
 COMMON = ["--batch_size", "32", "--report_to", "none", "--save_every", "0", "--eval_size", "300"]
 
 
@@ -113,10 +114,14 @@ def summary(values: list[float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data_dir", default="data/base", help="the base recipe's task folders")
-    parser.add_argument("--runs", default="runs/cross_domain_transfer", help="run folders (resumable)")
+    parser.add_argument(
+        "--runs", default="", help="run folders, resumable (default runs/cross_domain_transfer)"
+    )
     parser.add_argument("--full", action="store_true", help="the GPU-scale protocol (5 seeds, 3 sizes)")
     parser.add_argument("--smoke", action="store_true", help="3 steps per run: checks the pipeline only")
-    parser.add_argument("--results", default=str(RESULTS), help="where results.json and the plot go")
+    parser.add_argument(
+        "--results", default="", help="where results.json and the plot go (default: the repo's)"
+    )
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated held-out targets")
     parser.add_argument(
         "--collect_only", action="store_true", help="train nothing: tabulate the runs that have finished"
@@ -126,19 +131,21 @@ def main(argv: list[str] | None = None) -> int:
     if not targets or any(t not in TARGETS for t in targets):
         print(f"cross_domain_transfer.py: error: --targets takes {', '.join(TARGETS)}", file=sys.stderr)
         return 2
+    scale = load_scale("full" if args.full else "smoke" if args.smoke else "cpu")
     data = Path(args.data_dir)
-    missing = [
-        t for t in (*SEQUENCES, "pose", "digits", "pathfinder") if not (data / t / "task_card.json").is_file()
-    ]
-    if missing:
-        hint = "python pretrain/pretrain.py --recipe pretrain/configs/base.json --data_dir DIR builds them"
-        print(f"cross_domain_transfer.py: error: {data} lacks {missing}; {hint}", file=sys.stderr)
+    needed = (*SEQUENCES, "pose", "digits", "pathfinder", *(("traffic",) if scale["traffic"] else ()))
+    recipe = read_recipe(REPO / "pretrain" / "configs" / "base.json")["data"]
+    try:  # the base recipe's task folders this study reads, built once (resumable, folder by folder)
+        build_corpus({t: (recipe[t], data / t) for t in needed})  # skips folders already built
+    except RecipeError as err:
+        print(f"cross_domain_transfer.py: error: {err}", file=sys.stderr)
         return 2
-    scale = SCALES["full" if args.full else "smoke" if args.smoke else "cpu"]
     pretrain, finetune = load_script("pretrain/pretrain.py"), load_script("finetune/finetune.py")
     # every run of this process reads the same few task folders: load each once (runs only select rows)
     training_data.load_task_source = functools.lru_cache(maxsize=None)(training_data.load_task_source)
-    runs, seconds, start = Path(args.runs), [], time.perf_counter()
+    smoke = "smoke" if args.smoke else ""  # a smoke run never overwrites the reported runs or results
+    runs = Path(args.runs or Path("runs/cross_domain_transfer") / smoke)
+    seconds, start = [], time.perf_counter()
     versions: dict[str, dict] = {}
 
     def record(metrics: dict) -> dict:
@@ -197,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                     value = metrics["final"][target]["test"][spec["metric"]]
                     values.setdefault((target, size, arm), []).append(value)
     wall = time.perf_counter() - start
-    write_results(values, scale, args, seconds, wall, list(versions.values()), Path(args.results))
+    write_results(
+        values, scale, args, seconds, wall, list(versions.values()), Path(args.results or RESULTS / smoke)
+    )
     return 0
 
 
