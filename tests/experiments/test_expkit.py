@@ -61,6 +61,13 @@ def test_to_argv_round_trips_through_the_training_flag_parser() -> None:
     assert parsed.backbone_lr_scale is None
 
 
+def test_common_flags_keeps_the_shared_value_under_a_none_override() -> None:
+    optimizer, bookkeeping = {"lr": 0.002, "batch_size": 64}, {"eval_batch_size": 512, "resume": None}
+    flags = runner.common_flags(optimizer, bookkeeping, lr=None, batch_size=32, eval_batch_size=None)
+    assert flags == {"lr": 0.002, "batch_size": 32, "eval_batch_size": 512}
+    assert runner.common_flags(optimizer, bookkeeping, lr=0.004)["lr"] == 0.004
+
+
 def test_pretrain_model_flags_maps_config_names_and_rejects_unknown() -> None:
     assert runner.pretrain_model_flags({"num_hidden_layers": 2, "hidden_dropout_prob": 0.0}) == {
         "num_layers": 2,

@@ -168,8 +168,12 @@ def _train_locked(script: str, flags: dict[str, Any], output_dir: Path) -> RunRe
 
 
 def common_flags(optimizer: dict[str, Any], bookkeeping: dict[str, Any], **overrides: Any) -> dict[str, Any]:
-    """Optimizer and bookkeeping flags shared by both scripts, then ``overrides`` (None values dropped)."""
-    merged = {**optimizer, **bookkeeping, **overrides}
+    """Optimizer and bookkeeping flags shared by both scripts, then ``overrides``.
+
+    A None override keeps the shared value (it used to delete it, so the script's own default, e.g.
+    finetune.py's lr 0.001, silently replaced the shared lr)."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    merged = {**optimizer, **bookkeeping, **given}
     return {key: value for key, value in merged.items() if value is not None}
 
 
