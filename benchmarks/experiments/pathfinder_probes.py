@@ -1,0 +1,74 @@
+"""Why does the ASEN transformer stay at chance on Pathfinder 16 x 16 when a small CNN learns it? (issue 23)
+
+Single-seed probes, each one change against the images experiment's Pathfinder 16 x 16 curve run
+(``configs/images.json``, ``full.curves["16"]``: 2-D positions, hidden 64, 2 layers, 8,000 training images,
+batch 32, warmup 100, at most 1,500 steps), trained through ``images.py``'s own cached runs (same task
+folders, same flags otherwise), so a finished probe is read back and an interrupted list resumes:
+
+    OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_probes.py            # every probe
+    OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_probes.py lr2e-3 d4  # some
+
+Prints one markdown row per probe: validation accuracy at each evaluation, the mean training loss of the
+first and last 100 steps, and the test accuracy. These are probes (one seed, one data set), not table cells.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from statistics import mean
+from typing import Any
+
+import images
+
+# name -> (group, overrides of the curve part; a "model" entry overrides model sizes)
+PROBES: dict[str, tuple[str, dict[str, Any]]] = {
+    "lr2e-3": ("pos2d", {"lr": 0.002}),
+    "layers4": ("pos2d", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
+    "d4": ("d4", {"lr": 0.002}),
+    "torus": ("torus", {"lr": 0.002}),
+    "patch2": ("patch2", {"lr": 0.002}),
+    "lr5e-4": ("pos2d", {"lr": 0.0005, "warmup_steps": 300}),
+    "init0.02": ("pos2d", {"lr": 0.002, "model": {"initializer_range": 0.02}}),
+    "train1000": ("pos2d", {"lr": 0.002, "train": 1000}),
+    "torus-layers4": ("torus", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
+}
+
+
+def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
+    """Train (or read back) probe ``name``; its summary row."""
+    group, overrides = PROBES[name]
+    part = {**exp.settings["curves"]["16"], **overrides}
+    folder = images.pathfinder_folder(exp, part, 16, part["seed"], group)
+    record = images.run_one(exp, part, folder, "pathfinder", part["seed"], f"probe-16-{name}-s{part['seed']}")
+    p = record.payload
+    losses = [row["loss"] for row in p["train"]]
+    evals = [e for e in p["eval"] if e["split"] == "validation"]
+    return {
+        "probe": name,
+        "group": group,
+        "overrides": json.dumps(overrides, sort_keys=True),
+        "validation accuracy by step": " ".join(f"{e['step']}:{e['accuracy']:.3f}" for e in evals),
+        "train loss first/last 100": f"{mean(losses[:100]):.3f} / {mean(losses[-100:]):.3f}",
+        "test accuracy": f"{p['final']['pathfinder']['test']['accuracy']:.3f}",
+        "step s": f"{float(p['median_step_seconds']):.3f}",
+        "commit": p["code"]["git_commit"][:7] + ("+dirty" if p["code"]["git_dirty"] else ""),
+    }
+
+
+def main(argv: list[str]) -> int:
+    unknown = [name for name in argv if name not in PROBES]
+    if unknown:
+        print(f"unknown probe(s) {unknown}; known: {', '.join(PROBES)}", file=sys.stderr)
+        return 2
+    exp = images.parse(["--full"])
+    rows = [probe(exp, name) for name in (argv or list(PROBES))]
+    print("| " + " | ".join(rows[0]) + " |")
+    print("|" + "---|" * len(rows[0]))
+    for row in rows:
+        print("| " + " | ".join(str(v) for v in row.values()) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
