@@ -58,7 +58,7 @@ def inspect(model: torch.nn.Module, batch: dict[str, torch.Tensor], head: str) -
     model.zero_grad()
     row = {
         "loss": f"{out.loss.item():.4f}",
-        "pooled |mean|": f"{float(states.mean(0).abs().mean()):.3g}",
+        "pooled mean abs": f"{float(states.mean(0).abs().mean()):.3g}",
         "pooled std over images": f"{float(states.std(0).mean()):.3g}",
         "logit diff mean / std": f"{float(diff.mean()):.3g} / {float(diff.std()):.3g}",
     }

@@ -2,7 +2,7 @@
 
 Single-seed probes, each one change against the images experiment's Pathfinder 16 x 16 curve run
 (``configs/images.json``, ``full.curves["16"]``: 2-D positions, hidden 64, 2 layers, 8,000 training images,
-batch 32, warmup 100, at most 1,500 steps), trained through ``images.py``'s own cached runs (same task
+batch 32, warmup 100, 1,500 steps), trained through ``images.py``'s own cached runs (same task
 folders, same flags otherwise), so a finished probe is read back and an interrupted list resumes:
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_probes.py            # every probe
@@ -32,6 +32,8 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "init0.02": ("pos2d", {"lr": 0.002, "model": {"initializer_range": 0.02}}),
     "train1000": ("pos2d", {"lr": 0.002, "train": 1000}),
     "torus-layers4": ("torus", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
+    "sum-pooling": ("pos2d", {"lr": 0.002, "model": {"pooling": "sum"}}),
+    "steps4000": ("pos2d", {"lr": 0.002, "max_steps": 4000, "eval_every": 500}),
 }
 
 

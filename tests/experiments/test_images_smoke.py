@@ -47,3 +47,31 @@ def test_images_smoke(smoke_dirs):
         (runs / "smoke" / "images" / "data" / "pathfinder16-t24-h8-s0-patch3" / "task_card.json").read_text()
     )
     assert card["symmetry"]["pairs"] == "none"
+
+
+def test_pathfinder_inspect_reads_a_finished_run(smoke_dirs, capsys):
+    """The chance-level diagnosis script runs on the smoke Pathfinder run (needs test_images_smoke's runs)."""
+    import pathfinder_inspect
+
+    runs, _ = smoke_dirs
+    run = runs / "smoke" / "images" / "pathfinder16-patch3-s0"
+    if not (run / "metrics.json").exists():
+        pytest.skip("needs the images smoke run of this session")
+    assert pathfinder_inspect.main([str(run), "--images", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "fresh init" in out and "trained" in out
+    header, _, values = [line for line in out.splitlines() if line.startswith("|")][:3]
+    row = dict(zip(header.strip("|").split(" | "), values.strip("|").split(" | "), strict=True))
+    assert float(row["pooled std over images"]) >= 0 and float(row["grad head"]) > 0
+    assert 0 < float(row["attn entropy L0"]) <= 1.0001
+    assert pathfinder_inspect.family("heads.pathfinder.dense.weight") == "head"
+    with pytest.raises(SystemExit):
+        pathfinder_inspect.main([str(runs / "no-such-run")])
+
+
+def test_pathfinder_probes_refuses_unknown_names(capsys):
+    import pathfinder_probes
+
+    assert pathfinder_probes.main(["layers99"]) == 2
+    assert "unknown probe" in capsys.readouterr().err
+    assert set(pathfinder_probes.PROBES) >= {"lr2e-3", "layers4", "torus", "train1000"}
