@@ -119,6 +119,10 @@ class PretrainConfig(TrainingFlags):
     num_heads: int = field(default=4, metadata={"help": "attention heads per layer"})
     intermediate_size: int = field(default=512, metadata={"help": "feed-forward width"})
     dropout: float = field(default=0.1, metadata={"help": "hidden dropout probability"})
+    initializer_range: float = field(
+        default=0.02,
+        metadata={"help": "std of the normal initialisation (small backbones, e.g. hidden 64, need ~0.1)"},
+    )
     vocab_size: int = field(
         default=0,
         metadata={"help": "token ids 0..vocab_size-1 (0: the largest any built-in or given task needs)"},
@@ -145,6 +149,8 @@ class PretrainConfig(TrainingFlags):
         for name in ("n", "size", "train_size", "vocab_size", "data_seed"):
             if getattr(self, name) < 0:
                 raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
+        if not self.initializer_range > 0:
+            raise UsageError(f"--initializer_range must be > 0, got {self.initializer_range}")
         split_task_list(self.tasks)
 
 
@@ -179,6 +185,7 @@ def model_config(cfg: PretrainConfig, data: dict[str, TaskData]) -> AsenConfig:
         num_attention_heads=cfg.num_heads,
         intermediate_size=cfg.intermediate_size,
         hidden_dropout_prob=cfg.dropout,
+        initializer_range=cfg.initializer_range,
         orbit_bias_scale=cfg.orbit_bias_scale,
         pair_embeddings=cfg.pair_embeddings,
     )

@@ -27,14 +27,16 @@ import torch
 from safetensors.torch import save_file
 
 from asen_fm import AsenForMultiTask
+from asen_fm.metrics import METRICS
 from asen_fm.model_card import model_card_text
-from asen_fm.training.data import resolve_tasks
+from asen_fm.training.data import TaskData, resolve_tasks
 from asen_fm.training.evaluation import finish_metrics, metric_sums, task_entry
 from asen_fm.training.recipe import read_recipe
 from asen_fm.training.scripts import fail
-from asen_fm.training.task_balance import constant_predictor_loss
+from asen_fm.training.task_balance import input_blind_outputs
 
 PROG = "ship.py"
+UNLEARNED_RATIO = 0.9  # a validation loss above this fraction of the input-blind predictor's: not learned
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -111,7 +113,7 @@ def card_text(
     metrics: dict[str, Any],
     shipped: dict[str, Any],
     rows: int,
-    baselines: dict[str, float],
+    baselines: dict[str, dict[str, float]],
 ) -> str:
     """The generic model card plus what this checkpoint was trained on, how, and how well."""
     config = metrics["config"]
@@ -138,22 +140,62 @@ def card_text(
         "",
         f"At the last step on the validation split (its first {config.get('eval_size') or 'all'} rows), and "
         f"on the first {rows} rows shipped in `eval_rows.safetensors` (`eval.json`, recomputed by "
-        "tests/training/test_shipped_base.py). Beside them, the loss of the best constant prediction "
-        "(label entropy, variance or mean absolute deviation of the training labels): a task has learned "
-        "only where its loss is well below it.",
+        "tests/training/test_shipped_base.py). Beside them, the same metrics of the input-blind predictor "
+        "on the same validation rows: per output position, the training labels' majority class "
+        "(classification) or mean / median (regression). A task has learned only where the model is well "
+        "ahead of it; `loss ratio` is the model's validation loss over the input-blind one.",
         "",
-        "| task | group | n | input adapter | head | constant-predictor loss | validation | shipped rows |",
-        "|---|---|---|---|---|---|---|---|",
+        "| task | group | n | input adapter | head | input-blind predictor | validation | loss ratio "
+        "| shipped rows |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    unlearned, behind = [], []
     for task, entry in metrics["tasks"].items():
         final = metrics["final"][task]["validation"]
         group = entry["group"] if len(entry["group"]) <= 40 else entry["group"][:37] + "..."
         spec = model.config.tasks[task]
+        ratio = final["loss"] / max(baselines[task]["loss"], 1e-12)
+        if ratio > UNLEARNED_RATIO:
+            unlearned.append(task)
+        behind += [
+            f"{task} {name}"
+            for name, value in final.items()
+            if name in METRICS and name in baselines[task]
+            and (value < baselines[task][name]) == METRICS[name].higher_is_better
+            and value != baselines[task][name]
+        ]  # fmt: skip
         lines.append(
             f"| {task} | `{group}` | {entry['n']} | {spec.get('adapter')} | {spec['head']} | "
-            f"{baselines[task]:.4f} | {_joined(final)} | {_joined(shipped[task])} |"
+            f"{_joined(baselines[task])} | {_joined(final)} | {ratio:.3f} | {_joined(shipped[task])} |"
         )
+    verdict = (
+        f"Not learned at this budget (validation loss above {UNLEARNED_RATIO} x the input-blind "
+        f"predictor's): {', '.join(unlearned)}."
+        if unlearned
+        else f"Every task's validation loss is below {UNLEARNED_RATIO} x the input-blind predictor's."
+    )
+    if behind:
+        verdict += f" Behind the input-blind predictor on a validation metric: {', '.join(behind)}."
+    lines += ["", verdict]
     return "\n".join(lines) + "\n"
+
+
+def input_blind_metrics(
+    model: AsenForMultiTask, data: dict[str, TaskData], limit: int | None, metrics: dict[str, list]
+) -> dict[str, dict[str, float]]:
+    """Loss and metrics of the input-blind predictor (``input_blind_outputs``) on each task's first
+    ``limit`` validation rows, by the evaluation code of training."""
+    values = {}
+    for task, item in data.items():
+        split = item.splits["validation"]
+        labels = split["labels"][:limit]
+        mask = split.get("label_mask")
+        entry = task_entry(model, task)
+        outputs = input_blind_outputs(item, labels)
+        sums = metric_sums(outputs, labels, entry, metrics[task], None if mask is None else mask[:limit])
+        totals = {key: float(value.double().sum()) for key, value in sums.items()}
+        values[task] = finish_metrics(totals, int(labels.shape[0]), metrics[task])
+    return values
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -193,11 +235,16 @@ def main(argv: list[str] | None = None) -> Path:
     (partial / "eval.json").write_text(
         json.dumps({"rows": args.eval_rows, "metrics": task_metrics, "values": shipped}, indent=1) + "\n"
     )
-    baselines = {task: constant_predictor_loss(item) for task, item in data.items()}
+    baselines = input_blind_metrics(model, data, config.get("eval_size") or None, task_metrics)
     (partial / "README.md").write_text(card_text(model, metrics, shipped, args.eval_rows, baselines))
+    previous = out.parent / f".{out.name}.previous"
+    if previous.exists():
+        shutil.rmtree(previous)
     if out.exists():
-        shutil.rmtree(out)
+        out.rename(previous)  # the old checkpoint stays whole until the new one is in place
     partial.rename(out)
+    if previous.exists():
+        shutil.rmtree(previous)
     size = (out / "model.safetensors").stat().st_size / 2**20
     print(f"shipped {run} -> {out} (model.safetensors {size:.2f} MiB)", file=sys.stderr)
     return out

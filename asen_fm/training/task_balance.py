@@ -70,3 +70,23 @@ def loss_scales(data: Mapping[str, TaskData], normalisation: str) -> dict[str, f
     if normalisation == "none":
         return dict.fromkeys(data, 1.0)
     return {name: max(constant_predictor_loss(task), FLOOR) for name, task in data.items()}
+
+
+def input_blind_outputs(data: TaskData, labels: torch.Tensor) -> torch.Tensor:
+    """Outputs of the best prediction that ignores the input, shaped for ``labels`` (rows of any split):
+    per output position, the training labels' class frequencies (as log-probabilities: the majority class
+    wins) or their mean (MSE) / median (L1). A model has learned a task only where it beats this."""
+    task = data.task
+    train, valid = _valid_labels(data)
+    if task.problem_type == "single_label_classification":
+        onehot = torch.nn.functional.one_hot(train.clamp(min=0).long(), task.num_labels).to(torch.float64)
+        counts = (onehot * valid.unsqueeze(-1)).sum(dim=0)
+        frequencies = (counts + 1e-6) / (counts + 1e-6).sum(dim=-1, keepdim=True)
+        return frequencies.log().float().expand(*labels.shape, task.num_labels)
+    values = train.to(torch.float64)
+    if task.loss == "l1":
+        masked = torch.where(valid, values, torch.nan)
+        constant = masked.nanmedian(dim=0).values.nan_to_num(0.0)
+    else:
+        constant = (values * valid).sum(dim=0) / valid.sum(dim=0).clamp(min=1)
+    return constant.float().expand(labels.shape)

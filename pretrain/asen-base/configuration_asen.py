@@ -532,6 +532,23 @@ class AsenConfig(PreTrainedConfig):
         self.vocab_size = tokens["vocab_size"] if tokens and tokens["kind"] == "tokens" else 0
         self.input_dim = features["width"] if features and features["kind"] == "features" else 0
 
+    def adopt_legacy_sizes(self) -> None:
+        """Carry ``vocab_size`` / ``input_dim`` set after construction into the default adapters.
+
+        ``config.vocab_size = V`` on a built config (as transformers' own tools do) means the ``tokens``
+        adapter's vocabulary is V; without this the model would silently keep the adapter's old size.
+        """
+        legacy = ((TOKENS, "vocab_size", "vocab_size"), (FEATURES, "input_dim", "width"))
+        for name, field_name, size in legacy:
+            value, entry = getattr(self, field_name), self.input_adapters.get(name)
+            if value and entry is not None and entry.get(size) not in (None, value):
+                kind = "tokens" if name == TOKENS else "features"
+                if entry["kind"] == kind:
+                    self.input_adapters = {
+                        **self.input_adapters,
+                        name: normalize_adapter(name, {**entry, size: int(value)}),
+                    }
+
     def add_input_adapter(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Record a new input adapter (see asen_fm/input_adapters.py) and return its stored form."""
         if name in self.input_adapters:

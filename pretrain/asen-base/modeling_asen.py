@@ -187,7 +187,8 @@ class SymmetryEmbedder(nn.Module):
         self.bias_scale = float(config.orbit_bias_scale)
 
     def ids(self, size: tuple[int, ...] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(node ids long[n], pair ids long[n, n] or None): the fixed degree's, or a family's at ``size``."""
+        """(node ids long[n], pair ids [n, n] or None; int16 / int32 pair ids for a fixed degree): the fixed
+        degree's, or a family's at ``size``."""
         return family_ids(self.entry, size) if self.family else (self.node_ids, self.pair_ids)
 
     def extra_repr(self) -> str:
@@ -385,8 +386,9 @@ def pair_embedding_attention(
     return output.transpose(1, 2).contiguous(), weights
 
 
-# Query rows per block of the CPU orbit-bias attention: a block's [B, H, rows, n] scores hold ~4 M floats.
-BLOCK_SCORES = 2**22
+# Query rows per block of the CPU orbit-bias attention: a block's [B, H, rows, n] scores hold ~1 M floats
+# (at n = 1024, B = 2, H = 4: 128 rows, 75 MiB of temporaries and no slower than 512 rows with 170 MiB).
+BLOCK_SCORES = 2**20
 
 
 class BlockedOrbitAttention(torch.autograd.Function):
@@ -813,6 +815,7 @@ class AsenModel(AsenPreTrainedModel):
 
     def __init__(self, config: AsenConfig):
         super().__init__(config)
+        config.adopt_legacy_sizes()
         if not config.input_adapters:
             raise ValueError(
                 "AsenConfig needs an input: vocab_size > 0 (token inputs), input_dim > 0 (node features) "

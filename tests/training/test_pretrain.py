@@ -24,6 +24,7 @@ def test_outputs_schema_and_loadable_model(pretrain_script, tmp_path: Path) -> N
     out = tmp_path / "run"
     payload = pretrain_script.main(
         [*RUN, "--output_dir", str(out), "--eval_every", "4", "--report_to", "tensorboard"]
+        + ["--initializer_range", "0.05"]
     )
     saved = json.loads((out / "metrics.json").read_text())
     assert saved["schema"] == SCHEMA and saved["script"] == "pretrain"
@@ -41,6 +42,7 @@ def test_outputs_schema_and_loadable_model(pretrain_script, tmp_path: Path) -> N
     assert "## Training (pretrain)" in (out / "model" / "README.md").read_text()
     model = AsenForMultiTask.from_pretrained(out / "model")
     assert sorted(model.config.tasks) == ["intersect", "palindrome"]
+    assert model.config.initializer_range == 0.05
     assert model.config.symmetries["intersect"]["spec"] == "swap_halves(10)"
     batch = torch.zeros(2, 10, dtype=torch.long)
     assert model(input_ids=batch, task="palindrome").logits.shape == (2, 10, 2)
@@ -132,6 +134,7 @@ def test_bad_group_overrides_and_train_sizes_are_refused(pretrain_script, tmp_pa
             "0.5",
         ],
         "loss_normalisation must be one of none, baseline": ["--loss_normalisation", "sum"],
+        "initializer_range must be > 0, got 0.0": ["--initializer_range", "0"],
         # two feature widths cannot share one input adapter; naming another one is the fix
         "task 'w2' has node_features of width 2, but input adapter 'features' takes width 3": [
             "--tasks",
