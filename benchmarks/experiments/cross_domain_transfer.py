@@ -13,7 +13,7 @@ and four arms, each finetuned on the same training rows for the same steps (back
 Paired per-seed differences against scratch; mean ± std over seeds.
 
 Scale. The issue asks for 5 seeds x 3 training sizes in 2 hours on the 2-core machine; the sessions that
-ran it had far less (one core for minutes), so the default (CPU) run is scaled down: 5 seeds, 2 sizes, a
+ran it had far less (one core for minutes), so the default (CPU) run is scaled down: 5 seeds, 3 sizes, a
 small model (hidden 32, 2 layers, initializer_range 0.1: at the package default 0.02 such small models
 stall on digits), 300 pretraining and 150 finetuning steps, and the traffic domain left out of every
 pretraining corpus (its 207-node steps cost the most). ``--full`` is the GPU-scale protocol: 5 seeds,
