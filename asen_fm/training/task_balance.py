@@ -75,7 +75,8 @@ def loss_scales(data: Mapping[str, TaskData], normalisation: str) -> dict[str, f
 def input_blind_outputs(data: TaskData, labels: torch.Tensor) -> torch.Tensor:
     """Outputs of the best prediction that ignores the input, shaped for ``labels`` (rows of any split):
     per output position, the training labels' class frequencies (as log-probabilities: the majority class
-    wins) or their mean (MSE) / median (L1). A model has learned a task only where it beats this."""
+    wins), each label's rate (multi-label, as log-odds) or their mean (MSE) / median (L1). A model has
+    learned a task only where it beats this."""
     task = data.task
     train, valid = _valid_labels(data)
     if task.problem_type == "single_label_classification":
@@ -84,6 +85,9 @@ def input_blind_outputs(data: TaskData, labels: torch.Tensor) -> torch.Tensor:
         frequencies = (counts + 1e-6) / (counts + 1e-6).sum(dim=-1, keepdim=True)
         return frequencies.log().float().expand(*labels.shape, task.num_labels)
     values = train.to(torch.float64)
+    if task.problem_type == "multi_label_classification":  # outputs are logits: the log-odds of each rate
+        rate = ((values * valid).sum(dim=0) / valid.sum(dim=0).clamp(min=1)).clamp(1e-6, 1 - 1e-6)
+        return (rate / (1 - rate)).log().float().expand(labels.shape)
     if task.loss == "l1":
         masked = torch.where(valid, values, torch.nan)
         constant = masked.nanmedian(dim=0).values.nan_to_num(0.0)

@@ -36,3 +36,11 @@ def test_regression_takes_the_mean_or_the_median_of_the_valid_targets() -> None:
     assert mse.shape == (3, 2) and torch.allclose(mse[0], torch.tensor([3.0, 30.0]))
     l1 = input_blind_outputs(_data("regression", labels, "l1", 2, mask), torch.zeros(3, 2))
     assert l1[1, 0] == 3.0 and 20.0 <= l1[1, 1] <= 30.0  # any median of 10, 20, 30, 60 minimises L1
+
+
+def test_multi_label_gives_the_log_odds_of_each_labels_rate() -> None:
+    labels = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    data = _data("multi_label_classification", labels, "bce", num_labels=2)
+    outputs = input_blind_outputs(data, torch.zeros(3, 2))
+    assert outputs.shape == (3, 2)
+    assert torch.allclose(torch.sigmoid(outputs[2]), torch.tensor([0.75, 0.25]), atol=1e-5)
