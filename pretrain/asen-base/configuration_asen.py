@@ -538,16 +538,17 @@ class AsenConfig(PreTrainedConfig):
         ``config.vocab_size = V`` on a built config (as transformers' own tools do) means the ``tokens``
         adapter's vocabulary is V; without this the model would silently keep the adapter's old size.
         """
-        legacy = ((TOKENS, "vocab_size", "vocab_size"), (FEATURES, "input_dim", "width"))
-        for name, field_name, size in legacy:
+        legacy = (
+            (TOKENS, "tokens", "vocab_size", "vocab_size"),
+            (FEATURES, "features", "input_dim", "width"),
+        )
+        for name, kind, field_name, size in legacy:
             value, entry = getattr(self, field_name), self.input_adapters.get(name)
-            if value and entry is not None and entry.get(size) not in (None, value):
-                kind = "tokens" if name == TOKENS else "features"
-                if entry["kind"] == kind:
-                    self.input_adapters = {
-                        **self.input_adapters,
-                        name: normalize_adapter(name, {**entry, size: int(value)}),
-                    }
+            if value and entry is not None and entry["kind"] == kind and entry.get(size) not in (None, value):
+                self.input_adapters = {
+                    **self.input_adapters,
+                    name: normalize_adapter(name, {**entry, size: int(value)}),
+                }
 
     def add_input_adapter(self, name: str, spec: dict[str, Any]) -> dict[str, Any]:
         """Record a new input adapter (see asen_fm/input_adapters.py) and return its stored form."""
