@@ -26,8 +26,9 @@ the pretrained backbone's.
     python benchmarks/experiments/cross_domain_transfer.py --data_dir data/base --full     # on a GPU
 
 Every run writes its folder under ``--runs`` (default runs/cross_domain_transfer); a finished run (its
-metrics.json) is reused, so an interrupted study resumes run by run. Results: results.json (schema
-asen-fm/experiment-results/v1) and a plot under benchmarks/experiments/results/cross_domain_transfer/.
+metrics.json) is reused when the config it recorded has the same flags (otherwise it is retrained), so an
+interrupted study resumes run by run. Results: results.json (schema asen-fm/experiment-results/v1) and a
+plot under benchmarks/experiments/results/cross_domain_transfer/.
 """
 
 from __future__ import annotations
@@ -99,13 +100,54 @@ def pretrain_corpora(scale: dict, targets: list[str]) -> dict[str, tuple[tuple[s
     return corpora
 
 
-def run(script: Any, argv: list[str], out: Path, log: list[float]) -> dict:
-    """One training run, or its finished metrics.json when it is already there (resume)."""
-    if (out / "metrics.json").is_file():
-        return json.loads((out / "metrics.json").read_text())
-    tic = time.perf_counter()
+def flag_values(argv: list[str]) -> dict[str, str]:
+    """``--name value`` / ``--switch`` pairs of a script's argv as {name_with_underscores: value}."""
+    pairs, i = {}, 0
+    while i < len(argv):
+        name = argv[i].removeprefix("--").replace("-", "_")
+        if i + 1 < len(argv) and not argv[i + 1].startswith("--"):
+            pairs[name], i = argv[i + 1], i + 2
+        else:
+            pairs[name], i = "true", i + 1
+    return pairs
+
+
+def changed_flags(metrics: dict, argv: list[str]) -> list[str]:
+    """The flags of ``argv`` whose value differs from the one the finished run recorded in its config."""
+    config = metrics.get("config") or {}
+
+    def same(recorded: Any, given: str) -> bool:
+        if recorded is None:
+            return False
+        if str(recorded).lower() == given.lower():
+            return True
+        try:
+            return float(recorded) == float(given)
+        except (TypeError, ValueError):
+            return False
+
+    return [name for name, value in flag_values(argv).items() if not same(config.get(name), value)]
+
+
+def finished(argv: list[str], out: Path) -> dict | None:
+    """The run's metrics.json if it finished with these flags; None if absent or trained with others."""
+    path = out / "metrics.json"
+    if not path.is_file():
+        return None
+    metrics = json.loads(path.read_text())
+    changed = changed_flags(metrics, argv)
+    if changed:
+        print(f"{out}: trained with other {', '.join(changed)}: not reused", flush=True)
+        return None
+    return metrics
+
+
+def run(script: Any, argv: list[str], out: Path) -> dict:
+    """One training run, or its metrics.json when it already finished with the same flags (resume)."""
+    done = finished(argv, out)
+    if done is not None:
+        return done
     script.main([*argv, "--output_dir", str(out), "--overwrite_output_dir"])
-    log.append(time.perf_counter() - tic)
     return json.loads((out / "metrics.json").read_text())
 
 
@@ -148,13 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     training_data.load_task_source = functools.lru_cache(maxsize=None)(training_data.load_task_source)
     smoke = "smoke" if args.smoke else ""  # a smoke run never overwrites the reported runs or results
     runs = Path(args.runs or Path("runs/cross_domain_transfer") / smoke)
-    seconds, start = [], time.perf_counter()
+    seconds, start = [], time.perf_counter()  # every tabulated run's own wall time, whenever it trained
     versions: dict[str, dict] = {}
 
     def record(metrics: dict) -> dict:
         code = metrics.get("code") or {}
         key = json.dumps(code, sort_keys=True)
         versions.setdefault(key, {**code, "runs": 0})["runs"] += 1
+        seconds.append(float(metrics.get("wall_seconds") or 0.0))
         return metrics
 
     backbones = {}
@@ -167,9 +210,9 @@ def main(argv: list[str] | None = None) -> int:
         flags += ["--adapters", adapters] if adapters else []
         flags += ["--groups", groups] if groups else []
         print(f"pretraining {name}: {', '.join(tasks)}{' (trivial groups)' if groups else ''}", flush=True)
-        if args.collect_only and not (runs / "pretrain" / name / "metrics.json").is_file():
+        if args.collect_only and finished(flags, runs / "pretrain" / name) is None:
             continue
-        record(run(pretrain, flags, runs / "pretrain" / name, seconds))
+        record(run(pretrain, flags, runs / "pretrain" / name))
         backbones[name] = runs / "pretrain" / name / "model"
 
     values: dict[tuple[str, int, str], list[float]] = {}
@@ -200,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
                             "true",
                         ]
                     out = runs / "finetune" / target / f"{size}" / arm.replace(" ", "_") / f"seed{seed}"
-                    if args.collect_only and not (out / "metrics.json").is_file():
+                    if args.collect_only and finished(flags, out) is None:
                         continue
                     print(f"finetuning {target} ({size} rows), {arm}, seed {seed}", flush=True)
-                    metrics = record(run(finetune, flags, out, seconds))
+                    metrics = record(run(finetune, flags, out))
                     value = metrics["final"][target]["test"][spec["metric"]]
                     values.setdefault((target, size, arm), []).append(value)
     wall = time.perf_counter() - start
