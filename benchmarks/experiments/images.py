@@ -58,6 +58,7 @@ LABELS = {
     "patch3": "patch-local 3x3 (ragged border)",
     "patch4": "patch-local 4x4",
     "sym": "S_n (no positions)",
+    "torus-local": "torus translations, attention along grid edges only",
 }
 
 
@@ -70,6 +71,8 @@ def symmetry_entry(group: str, h: int, w: int) -> str | dict[str, Any]:
         return {"group": f"trivial({n})", "positions": [h, w]}
     if group in ("torus", "d4"):
         return f"grid({h}, {w}, {group})"
+    if group == "torus-local":  # a convolution-like transformer: each pixel attends to its 4 neighbours
+        return {"group": f"grid({h}, {w}, torus)", "edges": grid_edges(h, w), "framework": "sparse"}
     if group == "sym":
         return f"symmetric({n})"
     if group.startswith("patch"):
@@ -80,6 +83,13 @@ def symmetry_entry(group: str, h: int, w: int) -> str | dict[str, Any]:
             return ragged_patch_symmetry(h, w, p)
         return {"group": f"grid({h}, {w}, patch, {p})", "pairs": "none"}
     raise ValueError(f"unknown group {group!r}; known: {', '.join(LABELS)}")
+
+
+def grid_edges(h: int, w: int) -> list[list[int]]:
+    """The 4-neighbour edges of an h x w pixel grid (no wrap-around), nodes numbered row-major."""
+    across = [[r * w + c, r * w + c + 1] for r in range(h) for c in range(w - 1)]
+    down = [[r * w + c, (r + 1) * w + c] for r in range(h - 1) for c in range(w)]
+    return across + down
 
 
 def task_folder(root: Path, name: str, build: Any, group: str, h: int, w: int) -> Path:

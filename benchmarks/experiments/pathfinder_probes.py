@@ -34,6 +34,10 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "torus-layers4": ("torus", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
     "sum-pooling": ("pos2d", {"lr": 0.002, "model": {"pooling": "sum"}}),
     "steps4000": ("pos2d", {"lr": 0.002, "max_steps": 4000, "eval_every": 500}),
+    # attention only along the grid's 4-neighbour edges (plus self), offsets told apart by the torus's
+    # pair orbits: a transformer with a CNN's locality; L layers see L pixels away
+    "local-layers4": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
+    "local-layers8": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 8}}),
 }
 
 
