@@ -142,10 +142,11 @@ def finished(argv: list[str], out: Path) -> dict | None:
     return metrics
 
 
-def run(script: Any, argv: list[str], out: Path) -> dict:
-    """One training run, or its metrics.json when it already finished with the same flags (resume)."""
+def run(script: Any, argv: list[str], out: Path, train_missing: bool = True) -> dict | None:
+    """One training run's metrics: read back when it already finished with the same flags (resume),
+    otherwise trained now, or None when ``train_missing`` is False (tabulating only)."""
     done = finished(argv, out)
-    if done is not None:
+    if done is not None or not train_missing:
         return done
     script.main([*argv, "--output_dir", str(out), "--overwrite_output_dir"])
     return json.loads((out / "metrics.json").read_text())
@@ -210,9 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         flags += ["--adapters", adapters] if adapters else []
         flags += ["--groups", groups] if groups else []
         print(f"pretraining {name}: {', '.join(tasks)}{' (trivial groups)' if groups else ''}", flush=True)
-        if args.collect_only and finished(flags, runs / "pretrain" / name) is None:
+        metrics = run(pretrain, flags, runs / "pretrain" / name, train_missing=not args.collect_only)
+        if metrics is None:
             continue
-        record(run(pretrain, flags, runs / "pretrain" / name))
+        record(metrics)
         backbones[name] = runs / "pretrain" / name / "model"
 
     values: dict[tuple[str, int, str], list[float]] = {}
@@ -243,10 +245,11 @@ def main(argv: list[str] | None = None) -> int:
                             "true",
                         ]
                     out = runs / "finetune" / target / f"{size}" / arm.replace(" ", "_") / f"seed{seed}"
-                    if args.collect_only and finished(flags, out) is None:
-                        continue
                     print(f"finetuning {target} ({size} rows), {arm}, seed {seed}", flush=True)
-                    metrics = record(run(finetune, flags, out))
+                    metrics = run(finetune, flags, out, train_missing=not args.collect_only)
+                    if metrics is None:
+                        continue
+                    record(metrics)
                     value = metrics["final"][target]["test"][spec["metric"]]
                     values.setdefault((target, size, arm), []).append(value)
     wall = time.perf_counter() - start
