@@ -36,7 +36,7 @@ from .orbit_coloring import (
 
 SYMMETRY_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
 HEAD_KINDS = ("token", "sequence", "node_regression")
-POOLINGS = ("mean", "sum")
+POOLINGS = ("mean", "sum", "max")
 REGRESSION_LOSSES = ("l1", "mse")
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 ENTRY_KEYS = ("edges", "framework", "directed", "pairs", "pair_group", "positions")
@@ -433,7 +433,8 @@ class AsenConfig(PreTrainedConfig):
             enters the message and not only the attention weight (the paper's GATv2 edge embeddings). Runs the
             explicit-softmax attention path; cost and the ablation that kept it off by default are in
             benchmarks/RESULTS.md.
-        pooling: ``"mean"`` or ``"sum"`` over nodes for the G-invariant sequence head.
+        pooling: ``"mean"``, ``"sum"`` or ``"max"`` (per channel) over the real nodes for the G-invariant
+            sequence head.
         regression_loss: ``"l1"`` or ``"mse"`` for regression heads (overridable per task).
         classifier_dropout: dropout before the heads (defaults to ``hidden_dropout_prob``).
         symmetries: ``{name: group}``; a group is a spec string (``"dihedral(10)"``), a ``PermGroup``, the

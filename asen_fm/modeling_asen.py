@@ -1229,7 +1229,7 @@ class NodeHead(nn.Module):
 
 
 class PooledHead(nn.Module):
-    """G-invariant map: sum or mean over the real nodes, then an MLP to [B, k]."""
+    """G-invariant map: mean, sum or per-channel max over the real nodes, then an MLP to [B, k]."""
 
     def __init__(self, config: AsenConfig, num_labels: int):
         super().__init__()
@@ -1241,7 +1241,14 @@ class PooledHead(nn.Module):
         self.out = nn.Linear(config.hidden_size, num_labels)
 
     def forward(self, states: torch.Tensor, node_mask: torch.Tensor | None = None) -> torch.Tensor:
-        if node_mask is None:
+        if self.pooling == "max":
+            if node_mask is not None:  # padding never wins; a graph with no real node pools to zeros
+                real = node_mask.bool().expand(states.shape[0], -1).unsqueeze(-1)
+                states = states.masked_fill(~real, torch.finfo(states.dtype).min)
+                pooled = states.amax(dim=1).masked_fill(~real.any(dim=1), 0.0)
+            else:
+                pooled = states.amax(dim=1)
+        elif node_mask is None:
             pooled = states.sum(dim=1) if self.pooling == "sum" else states.mean(dim=1)
         else:
             weights = node_mask.to(states.dtype).expand(states.shape[0], -1).unsqueeze(-1)

@@ -2,14 +2,16 @@
 
 Both read the very task folders the ASEN runs train on (``images.py`` builds them), so the splits are the
 same row for row. The CNN sees the ``node_features`` channel (intensity in [0, 1]) as a 1-channel image:
-``depth`` blocks of 3 x 3 convolution + ReLU (the width doubling after each 2 x 2 max-pool, pooling only
-while the map is at least 4 pixels wide), global average pooling, a linear head; AdamW, cosine decay after
+``depth`` blocks of 3 x 3 convolution + ReLU (the width doubling after each of the first ``pools`` 2 x 2
+max-pools), a global readout over the map (``mean+max``, the two concatenated, by default; ``mean`` or
+``max`` alone for the readout ablation), a linear head; AdamW, cosine decay after
 a linear warmup, the step budget and batch of the ASEN runs, validation every ``eval_every`` steps, the
 test score of the final model. Logistic regression is scikit-learn's (lbfgs, C chosen on validation from
 a small grid) on the 64 pixel values scaled to [0, 1].
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/image_baselines.py TASK_FOLDER [--model cnn|logreg]
-        [--steps 1500] [--batch_size 32] [--lr 0.002] [--width 16] [--depth 3] [--seed 0]
+        [--steps 1500] [--batch_size 32] [--lr 0.002] [--width 16] [--depth 3] [--pools 2]
+        [--readout mean+max|mean|max] [--seed 0]
 
 prints one JSON line (validation curve and test accuracy). A finished run is cached in ``--cache`` (a JSON
 file keyed by its settings and this file's digest), so an interrupted experiment resumes.
@@ -51,12 +53,21 @@ def splits(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {split: load_split(folder, split) for split in ("train", "validation", "test")}
 
 
+READOUTS = ("mean+max", "mean", "max")
+
+
 class SmallCNN(nn.Module):
     """``depth`` blocks of 3 x 3 conv + ReLU, a 2 x 2 max-pool after each of the first ``pools`` blocks (the
-    width doubling at each pool), then mean and max over the map, concatenated, into a linear head."""
+    width doubling at each pool), then the ``readout`` over the map (mean and max concatenated, or one of
+    them) into a linear head."""
 
-    def __init__(self, num_labels: int, width: int = 16, depth: int = 3, pools: int = 2):
+    def __init__(
+        self, num_labels: int, width: int = 16, depth: int = 3, pools: int = 2, readout: str = "mean+max"
+    ):
         super().__init__()
+        if readout not in READOUTS:
+            raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
+        self.readout = readout
         layers: list[nn.Module] = []
         channels = 1
         for block in range(depth):
@@ -66,11 +77,13 @@ class SmallCNN(nn.Module):
                 layers.append(nn.MaxPool2d(2))
             channels = out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(2 * channels, num_labels)
+        self.head = nn.Linear((2 if readout == "mean+max" else 1) * channels, num_labels)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         maps = self.features(images[:, None])
-        return self.head(torch.cat([maps.mean(dim=(2, 3)), maps.amax(dim=(2, 3))], dim=-1))
+        pooled = {"mean": [maps.mean(dim=(2, 3))], "max": [maps.amax(dim=(2, 3))]}
+        parts = pooled["mean"] + pooled["max"] if self.readout == "mean+max" else pooled[self.readout]
+        return self.head(torch.cat(parts, dim=-1))
 
 
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 512) -> float:
@@ -96,13 +109,14 @@ def train_cnn(
     pools: int = 2,
     warmup: int = 50,
     eval_every: int = 250,
+    readout: str = "mean+max",
 ) -> dict[str, Any]:
     """Train :class:`SmallCNN` on ``folder``'s training split; validation curve, test accuracy, timing."""
     data = splits(folder)
     (x, y), (xv, yv), (xt, yt) = data["train"], data["validation"], data["test"]
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = SmallCNN(int(max(y.max(), yv.max(), yt.max())) + 1, width, depth, pools)
+    model = SmallCNN(int(max(y.max(), yv.max(), yt.max())) + 1, width, depth, pools, readout)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
 
     def rate(step: int) -> float:  # linear warmup, cosine decay to 0.1 of the peak (as the ASEN runs)
@@ -228,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=16)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--pools", type=int, default=2, help="2 x 2 max-pools (after the first blocks)")
+    parser.add_argument(
+        "--readout", choices=READOUTS, default="mean+max", help="global pooling before the head"
+    )
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--eval_every", type=int, default=250)
     parser.add_argument("--seed", type=int, default=0)
@@ -252,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
             width=args.width,
             depth=args.depth,
             pools=args.pools,
+            readout=args.readout,
             warmup=args.warmup,
             eval_every=args.eval_every,
         )

@@ -38,6 +38,11 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     # pair orbits: a transformer with a CNN's locality; L layers see L pixels away
     "local-layers4": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 4}}),
     "local-layers8": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 8}}),
+    # the CNN learns with a max readout and stays at chance with a mean one (pathfinder_cnn_probes.py)
+    "max-pooling": ("pos2d", {"lr": 0.002, "model": {"pooling": "max"}}),
+    "max-pooling-layers4": ("pos2d", {"lr": 0.002, "model": {"pooling": "max", "num_hidden_layers": 4}}),
+    "max-pooling-torus": ("torus", {"lr": 0.002, "model": {"pooling": "max"}}),
+    "local-layers4-max": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 4, "pooling": "max"}}),
 }
 
 

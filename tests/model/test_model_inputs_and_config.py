@@ -59,7 +59,7 @@ def test_config_rejects_unparseable_spec() -> None:
     ("overrides", "match"),
     [
         ({"hidden_size": 10, "num_attention_heads": 4}, "not a multiple"),
-        ({"pooling": "max"}, "pooling must be one of"),
+        ({"pooling": "median"}, "pooling must be one of"),
         ({"regression_loss": "huber"}, "regression_loss must be one of"),
         ({"tasks": {"t": {"symmetry": "a", "head": "edge"}}}, "head must be one of"),
         (

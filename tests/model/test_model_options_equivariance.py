@@ -31,6 +31,7 @@ OPTIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "share_orbit_bias": {"share_orbit_bias": True},
     "sum_pooling": {"pooling": "sum"},
+    "max_pooling": {"pooling": "max"},
     "orbit_bias_scale": {"orbit_bias_scale": 2.5},
     "pair_embeddings": {"pair_embeddings": True},
 }

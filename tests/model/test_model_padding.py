@@ -58,6 +58,20 @@ def test_mixed_padded_batch_equals_each_example_alone(head, implementation, pair
             assert torch.allclose(got, alone[0], atol=1e-10), (b, example["symmetry"])
 
 
+
+@pytest.mark.parametrize("pooling", ["sum", "max"])
+def test_padding_never_enters_the_pooled_readout(pooling: str) -> None:
+    torch.manual_seed(0)
+    model = AsenForSequenceClassification(tiny_config(SYMMETRIES, initializer_range=0.5, pooling=pooling))
+    model = model.double().eval()
+    examples = _examples()
+    batch = AsenDataCollator()([{k: v for k, v in e.items() if k != "labels"} for e in examples])
+    with torch.no_grad():
+        together = model(**batch).logits
+        for b, example in enumerate(examples):
+            alone = model(input_ids=torch.tensor([example["input_ids"]]), symmetry=example["symmetry"]).logits
+            assert torch.allclose(together[b], alone[0], atol=1e-10), (pooling, b)
+
 def test_padded_node_regression_loss_leaves_padding_out() -> None:
     torch.manual_seed(0)
     config = tiny_config({"c6": "cyclic(6)", "d9": "dihedral(9)"}, vocab_size=0, input_dim=3, num_labels=3)
