@@ -1,4 +1,4 @@
-"""What does the small CNN need to learn Pathfinder 16 x 16? (issue 23; the CNN side of ``pathfinder_probes.py``)
+"""What does the small CNN need to learn Pathfinder 16 x 16? (issue 23; the CNN side of the ASEN probes)
 
 The CNN of ``image_baselines.py`` learns Pathfinder 16 x 16 (3 conv blocks, two 2 x 2 max-pools, mean and
 max readout) where every ASEN transformer probe stays at chance. Each probe here changes one thing of that
@@ -40,6 +40,11 @@ def receptive_field(depth: int, pools: int) -> int:
         if block < pools:
             field, jump = field + jump, jump * 2
     return field
+
+
+def curve(evaluations: list[dict[str, Any]]) -> str:
+    """``step:accuracy`` pairs of a validation curve."""
+    return " ".join(f"{e['step']}:{e['accuracy']:.3f}" for e in evaluations)
 
 
 def probe(exp: images.Experiment, name: str) -> dict[str, Any]:

@@ -58,7 +58,6 @@ def test_mixed_padded_batch_equals_each_example_alone(head, implementation, pair
             assert torch.allclose(got, alone[0], atol=1e-10), (b, example["symmetry"])
 
 
-
 @pytest.mark.parametrize("pooling", ["sum", "max"])
 def test_padding_never_enters_the_pooled_readout(pooling: str) -> None:
     torch.manual_seed(0)
@@ -71,6 +70,7 @@ def test_padding_never_enters_the_pooled_readout(pooling: str) -> None:
         for b, example in enumerate(examples):
             alone = model(input_ids=torch.tensor([example["input_ids"]]), symmetry=example["symmetry"]).logits
             assert torch.allclose(together[b], alone[0], atol=1e-10), (pooling, b)
+
 
 def test_padded_node_regression_loss_leaves_padding_out() -> None:
     torch.manual_seed(0)
