@@ -58,7 +58,8 @@ class TrainingOutcome:
     """What a finished run hands back: the unwrapped model, its history and throughput figures.
 
     ``step_seconds`` holds the wall time of each optimizer step of this session (sampling, forward,
-    backward, clipping, optimizer and schedule; logging, evaluation and checkpointing excluded).
+    backward, clipping, optimizer and schedule; logging, evaluation and checkpointing excluded). ``code`` is
+    read when training starts, so a source file edited while a run trains does not relabel the run.
     """
 
     model: torch.nn.Module
@@ -70,6 +71,7 @@ class TrainingOutcome:
     train_seconds: float
     wall_seconds: float
     step_seconds: list[float]
+    code: dict[str, Any] | None = None  # the code version when training started (outputs.code_version)
 
     @property
     def steps_per_second(self) -> float:

@@ -32,7 +32,7 @@ from asen_fm.training.data import MultiTaskSampler
 from asen_fm.training.evaluation import eval_loader, evaluate, masked_loss, task_entry
 from asen_fm.training.history import TrainingHistory, TrainingOutcome
 from asen_fm.training.optim import learning_rates_by_name
-from asen_fm.training.outputs import resolve_resume, save_training_state, step_of
+from asen_fm.training.outputs import code_version, resolve_resume, save_training_state, step_of
 
 if TYPE_CHECKING:
     from torch.optim.lr_scheduler import LRScheduler
@@ -175,6 +175,7 @@ def run_training(
     Finishes with validation and test metrics of every task in the history (step = ``max_steps``).
     """
     wall_start = time.perf_counter()
+    code = code_version()  # before training: the files this process imported, not those on disk at the end
     missing = sorted(set(data) - set(accelerator.unwrap_model(model).config.tasks))
     if missing:
         raise KeyError(f"model has no head for tasks {missing}; add them with add_task first")
@@ -269,4 +270,5 @@ def run_training(
         train_seconds=sum(step_seconds),
         wall_seconds=time.perf_counter() - wall_start,
         step_seconds=step_seconds,
+        code=code,
     )
