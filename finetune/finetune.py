@@ -8,7 +8,9 @@
 
 ``--task`` is ``[NAME=]SOURCE`` as in pretraining (a built-in task, a task folder or a Hub dataset id);
 ``--model`` a model folder, a run folder (its ``model/`` is used) or a Hub id. The task's symmetry (its
-card's, or ``--group SPEC`` in its place) gets a fresh embedder and a fresh head. Its inputs go through the
+card's, or ``--group SPEC`` in its place) gets a fresh embedder and a fresh head; ``--reuse_symmetry NAME``
+instead attaches the head to the model's symmetry NAME, keeping its learned node and pair-orbit embeddings
+(the task's symmetry entry must be the one NAME was built from). Its inputs go through the
 model's input adapter of the task's card (default ``tokens`` / ``features``), ``--adapter NAME`` (an
 existing one, e.g. the base's ``joints2d``) or ``--new_adapter NAME`` (a new one, for an input no adapter
 takes; ``--standardize_features`` stores the task's mean / std in it). Learning rates: the
@@ -32,6 +34,7 @@ from typing import Any
 from accelerate.utils import set_seed
 
 from asen_fm import AsenConfig, AsenForMultiTask
+from asen_fm.configuration_asen import normalize_symmetry
 from asen_fm.training.adapters import finetuning_adapter
 from asen_fm.training.data import TaskData, resolve_tasks, split_task_list
 from asen_fm.training.loop import LoopSettings, make_accelerator, run_training
@@ -64,6 +67,10 @@ class FinetuneConfig(TrainingFlags):
         default="", metadata={"help": "[NAME=]SOURCE: a built-in task, a task folder or a Hub dataset id"}
     )
     group: str = field(default="", metadata={"help": "group replacing the task's own, e.g. 'trivial'"})
+    reuse_symmetry: str = field(
+        default="",
+        metadata={"help": "attach the head to the model's symmetry NAME (its learned embedder; same group)"},
+    )
     head_name: str = field(
         default="", metadata={"help": "name of the new head and symmetry (default: the task's)"}
     )
@@ -94,6 +101,8 @@ class FinetuneConfig(TrainingFlags):
             raise UsageError("--task is required: a built-in task, a task folder or a Hub dataset id")
         if len(split_task_list(self.task)) != 1:
             raise UsageError(f"--task takes one task, got {self.task!r}")
+        if self.reuse_symmetry and self.from_scratch:
+            raise UsageError("--reuse_symmetry keeps a pretrained embedder; --from_scratch has none")
         if self.adapter and self.new_adapter:
             raise UsageError(
                 "give --adapter (an existing input adapter) or --new_adapter (a new one), not both"
@@ -122,11 +131,30 @@ def check_fit(config: AsenConfig, task: TaskData, head: str, cfg: FinetuneConfig
     returns the spec of the new input adapter to add (``--new_adapter``) or None."""
     if head in config.tasks or head in config.symmetries:
         raise UsageError(f"the model already has a task or symmetry named {head!r}; pass --head_name NEW")
+    if cfg.reuse_symmetry:
+        check_reuse(config, task, cfg.reuse_symmetry)
     new, _ = finetuning_adapter(
         config.input_adapters, task, new=bool(cfg.new_adapter), explicit=bool(cfg.adapter),
         standardize=cfg.standardize_features,
     )  # fmt: skip
     return new
+
+
+def check_reuse(config: AsenConfig, task: TaskData, name: str) -> None:
+    """Refuse ``--reuse_symmetry NAME`` unless the model has NAME, built from the task's own symmetry."""
+    if name not in config.symmetries:
+        raise UsageError(
+            f"--reuse_symmetry {name}: the model has no such symmetry; it has {sorted(config.symmetries)}"
+        )
+    wanted, _ = normalize_symmetry(task.task.symmetry, name)
+    if wanted != config.symmetries[name]:
+        given, stored = (
+            entry.get("spec", f"n={entry.get('n')}") for entry in (wanted, config.symmetries[name])
+        )
+        raise UsageError(
+            f"--reuse_symmetry {name}: the task's symmetry ({given}) is not the one {name!r} was built from "
+            f"({stored}); drop the flag for a fresh embedder"
+        )
 
 
 def build_model(
@@ -149,7 +177,7 @@ def build_model(
         model.add_input_adapter(task.adapter, new_adapter)
     elif task.adapter in ("tokens", None) and task.task.vocab_size > model.config.vocab_size:
         model.resize_token_embeddings(task.task.vocab_size)
-    task.attach_to(model, head)
+    task.attach_to(model, head, symmetry=cfg.reuse_symmetry or None)
     return model
 
 
@@ -195,7 +223,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     # ---- optimizer: backbone at lr * scale (0: frozen); new embedder, embeddings, head at lr * their scales
     rates = cfg.learning_rates(scale)
-    optimizer = build_optimizer(model, rates, weight_decay=cfg.weight_decay, symmetries=[head], heads=[head])
+    optimizer = build_optimizer(
+        model,
+        rates,
+        weight_decay=cfg.weight_decay,
+        symmetries=[cfg.reuse_symmetry or head],
+        heads=[head],
+    )
     optimizer_rates = learning_rates_by_name(optimizer)
     scheduler = build_scheduler(
         optimizer, warmup_steps=cfg.warmup_steps, total_steps=cfg.max_steps, min_ratio=cfg.min_lr_ratio

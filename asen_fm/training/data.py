@@ -66,15 +66,17 @@ class TaskData:
         index = torch.as_tensor(np.asarray(rows), dtype=torch.long)
         return {key: value.index_select(0, index) for key, value in self.splits[split].items()}
 
-    def attach_to(self, model: Any, name: str | None = None) -> None:
+    def attach_to(self, model: Any, name: str | None = None, symmetry: str | None = None) -> None:
         """``model.add_task(name, symmetry entry, **card)``; a regression head starts at the mean target.
 
-        The card's symmetry entry (spec, group JSON, or graph dict) goes to the model unchanged. Starting
+        The card's symmetry entry (spec, group JSON, or graph dict) goes to the model unchanged; with
+        ``symmetry`` the head uses the model's existing symmetry of that name (no new embedder). Starting
         the output bias at the mean of the valid targets (per output) means L1/MSE training begins from
         the best constant prediction instead of spending its first hundreds of steps walking the bias there.
         """
         name = name or self.name
-        model.add_task(name, self.task.symmetry, **self.task.task_entry(), adapter=self.adapter)
+        group = None if symmetry else self.task.symmetry
+        model.add_task(name, group, **self.task.task_entry(), symmetry=symmetry, adapter=self.adapter)
         if self.task.problem_type != "regression":
             return
         labels = self.splits["train"]["labels"].to(torch.float64)

@@ -138,8 +138,13 @@ def run_one(exp: Experiment, part: dict[str, Any], folder: Path, head: str, seed
     A part may override the learning rate (``lr``), model sizes (``model``), ``mixed_precision`` and
     ``eval_batch_size`` (the GPU run).
     """
+    return train("finetune", run_flags(exp, part, folder, head, seed), exp.runs_dir / run)
+
+
+def run_flags(exp: Experiment, part: dict[str, Any], folder: Path, head: str, seed: int) -> dict[str, Any]:
+    """The finetune.py flags of :func:`run_one`."""
     overrides = {key: part.get(key) for key in ("lr", "mixed_precision", "eval_batch_size")}
-    flags = from_scratch_flags(
+    return from_scratch_flags(
         {**exp.model, **part.get("model", {})},
         exp.runs_dir,
         **common_flags(
@@ -156,7 +161,6 @@ def run_one(exp: Experiment, part: dict[str, Any], folder: Path, head: str, seed
         eval_size=part.get("eval_size", 0),
         backbone_lr_scale=1.0,
     )
-    return train("finetune", flags, exp.runs_dir / run)
 
 
 def digits_folder(exp: Experiment, rows: int | None, seed: int, group: str) -> Path:

@@ -82,6 +82,29 @@ def test_scale_zero_freezes_the_backbone_bit_for_bit_while_the_new_embedder_trai
     assert after.config.vocab_size == 52  # detect_capital uses letters: the embeddings grew from 7 ids
 
 
+def test_reuse_symmetry_starts_from_the_pretrained_embedder_and_trains_it(
+    finetune_script, pretrained: Path, tmp_path: Path
+) -> None:
+    argv = [*FINETUNE_TINY, "--model", str(pretrained), "--task", "intersect", "--size", "200",
+            "--max_steps", "4", "--lr", "3e-3", "--head_name", "again", "--reuse_symmetry", "intersect",
+            "--output_dir", str(tmp_path / "ft")]  # fmt: skip
+    cfg = parse_flags(finetune_script.FinetuneConfig, argv, "")
+    set_seed(cfg.seed)
+    initial = finetune_script.build_model(
+        cfg, str(pretrained), task_tensors(load_task("intersect", size=200)), "again"
+    )
+    base = AsenForMultiTask.from_pretrained(pretrained)
+    assert initial.config.tasks["again"]["symmetry"] == "intersect"
+    assert initial.config.symmetries == base.config.symmetries  # no new embedder
+    prefix = "asen.symmetry_embedders.intersect."
+    pretrained_embedder, start = _params(base, prefix), _params(initial, prefix)
+    assert pretrained_embedder and all(torch.equal(pretrained_embedder[k], start[k]) for k in start)
+    payload = finetune_script.main(argv)
+    assert payload["learning_rates"]["symmetry"] == 3e-3
+    after = _params(AsenForMultiTask.from_pretrained(tmp_path / "ft" / "model"), prefix)
+    assert any(not torch.equal(start[k], after[k]) for k in start), "the reused embedder did not train"
+
+
 def test_group_override_and_from_scratch(finetune_script, pretrained: Path, tmp_path: Path) -> None:
     payload = finetune_script.main(
         _args(pretrained, tmp_path / "scratch", "--from-scratch", "--group", "trivial")
@@ -127,6 +150,15 @@ def test_bad_command_lines_are_one_line_exit_2_and_write_nothing(
             pretrained, out, "--head_name", "intersect"
         ),
         "--model is required": ["--task", "intersect", "--output_dir", str(out)],
+        "--reuse_symmetry nope: the model has no such symmetry; it has ['intersect', 'palindrome']": _args(
+            pretrained, out, "--reuse_symmetry", "nope"
+        ),
+        "--reuse_symmetry intersect: the task's symmetry (": _args(
+            pretrained, out, "--reuse_symmetry", "intersect"
+        ),
+        "--reuse_symmetry keeps a pretrained embedder; --from_scratch has none": _args(
+            pretrained, out, "--from-scratch", "--reuse_symmetry", "intersect"
+        ),
         "--task is required": ["--model", str(pretrained), "--output_dir", str(out)],
         f"--model {tmp_path}/missing: no such folder": _args(tmp_path / "missing", out),
         "has no config.json": _args(tmp_path, out),
