@@ -47,7 +47,8 @@ MASKED = 0.5  # the value a masked pixel is given (background 0, ink 1)
 
 
 def masked_split(images_: np.ndarray, rate: float, copies: int, seed: int) -> dict[str, Any]:
-    """``copies`` masked copies of ``images_`` [N, n, 1]: features, per-pixel targets and the mask."""
+    """``copies`` masked copies of ``images_`` [N, n, 1] (n pixels, row-major): features, per-pixel targets
+    and the mask."""
     rng = np.random.default_rng(seed)
     stacked = np.concatenate([images_] * copies)
     mask = rng.random(stacked.shape[:2]) < rate
@@ -73,6 +74,7 @@ def masked_task_folder(exp: images.Experiment, source: Path, group: str, masking
     for offset, split in enumerate(("train", "validation")):
         data = datasets.load_from_disk(str(source / split)).with_format("numpy", columns=["node_features"])
         pixels = np.asarray(data["node_features"], dtype=np.float32)
+        pixels = pixels.reshape(len(pixels), -1, pixels.shape[-1])  # [N, h, w, 1] -> [N, n, 1], row-major
         splits[split] = datasets.Dataset.from_dict(
             masked_split(pixels, masking["rate"], masking["copies"], seed=offset)
         )
