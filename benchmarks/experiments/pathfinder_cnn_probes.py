@@ -3,7 +3,7 @@
 The CNN of ``image_baselines.py`` learns Pathfinder 16 x 16 (3 conv blocks, two 2 x 2 max-pools, mean and
 max readout) where every ASEN transformer probe stays at chance. Each probe here changes one thing of that
 CNN (its receptive field, its readout) on the same 8,000 training images and the same budget as the ASEN
-curve run (1,500 steps, batch 32, lr 0.002), so the ingredient the transformer lacks can be named:
+curve run (1,500 steps unless a probe says otherwise, batch 32, lr 0.002), so the ingredient the transformer lacks can be named:
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_cnn_probes.py            # every probe
     OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_cnn_probes.py mean-only  # some
@@ -29,6 +29,8 @@ PROBES: dict[str, dict[str, Any]] = {
     "no-pool-depth6": {"pools": 0, "depth": 6},
     "no-pool-depth6-mean": {"pools": 0, "depth": 6, "readout": "mean"},
     "no-pool-depth10": {"pools": 0, "depth": 10},
+    "no-pool-depth6-steps6000": {"pools": 0, "depth": 6, "steps": 6000},
+    "no-pool-depth3-steps6000": {"pools": 0, "depth": 3, "steps": 6000},
 }
 
 
@@ -52,11 +54,12 @@ def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
     part = exp.settings["curves"]["16"]
     folder = images.pathfinder_folder(exp, part, 16, part["seed"], "pos2d")
     cnn = {"width": 16, "depth": 3, "pools": 2, "readout": "mean+max", **PROBES[name]}
+    steps = cnn.pop("steps", part["max_steps"])
     settings = {
         "folder": str(folder),
         "model": "cnn",
         "seed": part["seed"],
-        "steps": part["max_steps"],
+        "steps": steps,
         "batch_size": part["batch_size"],
         "lr": 0.002,
         "warmup": part["warmup_steps"],
@@ -67,6 +70,7 @@ def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
     return {
         "probe": name,
         "depth / pools / readout": f"{cnn['depth']} / {cnn['pools']} / {cnn['readout']}",
+        "steps": steps,
         "receptive field": receptive_field(cnn["depth"], cnn["pools"]),
         "validation accuracy by step": " ".join(
             f"{e['step']}:{e['accuracy']:.3f}" for e in result["validation"]
