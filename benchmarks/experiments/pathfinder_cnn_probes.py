@@ -2,8 +2,9 @@
 
 The CNN of ``image_baselines.py`` learns Pathfinder 16 x 16 (3 conv blocks, two 2 x 2 max-pools, mean and
 max readout) where every ASEN transformer probe stays at chance. Each probe here changes one thing of that
-CNN (its receptive field, its readout) on the same 8,000 training images and the same budget as the ASEN
-curve run (1,500 steps unless a probe says otherwise, batch 32, lr 0.002), so the ingredient the transformer lacks can be named:
+CNN (its receptive field, its readout, its budget) on the same 8,000 training images and the ASEN curve
+run's budget (1,500 steps unless the probe says otherwise, batch 32, lr 0.002), so the ingredient the
+transformer lacks can be named:
 
     OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_cnn_probes.py            # every probe
     OMP_NUM_THREADS=1 python benchmarks/experiments/pathfinder_cnn_probes.py mean-only  # some
