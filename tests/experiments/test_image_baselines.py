@@ -36,6 +36,23 @@ def test_cnn_learns_digits_and_is_read_back_from_the_cache(digits_folder, tmp_pa
         image_baselines.cached_run(cache, {**settings, "seed": 1})
 
 
+def test_cnn_readouts_pool_the_map_as_named() -> None:
+    import torch
+    from image_baselines import SmallCNN
+
+    torch.manual_seed(0)
+    images = torch.rand(3, 8, 8)
+    for readout, width in (("mean+max", 32), ("mean", 16), ("max", 16)):
+        model = SmallCNN(2, width=8, depth=2, pools=1, readout=readout)
+        assert model.head.in_features == width
+        maps = model.features(images[:, None])
+        pooled = {"mean": maps.mean(dim=(2, 3)), "max": maps.amax(dim=(2, 3))}
+        expected = torch.cat([pooled[part] for part in readout.split("+")], dim=-1)
+        assert torch.allclose(model(images), model.head(expected))
+    with pytest.raises(ValueError, match="readout must be one of"):
+        SmallCNN(2, readout="median")
+
+
 def test_logistic_regression_on_digits_picks_c_on_validation(digits_folder, tmp_path):
     import image_baselines
 
@@ -51,6 +68,7 @@ def test_logistic_regression_on_digits_picks_c_on_validation(digits_folder, tmp_
         (["{folder}", "--steps", "0"], "--steps must be at least 1"),
         (["{folder}", "--pools", "4", "--depth", "3"], "--pools must lie in 0..--depth"),
         (["{folder}", "--model", "mlp"], "invalid choice"),
+        (["{folder}", "--readout", "median"], "invalid choice"),
         (["/nonexistent"], "is not a task folder"),
     ],
 )
