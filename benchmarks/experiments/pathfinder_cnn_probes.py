@@ -20,6 +20,7 @@ from typing import Any
 
 import image_baselines
 import images
+from expkit.probes import commit_text, curve_text, run_probes
 
 # name -> changes to the table's CNN (width 16, depth 3, pools 2, readout mean+max)
 PROBES: dict[str, dict[str, Any]] = {
@@ -45,11 +46,6 @@ def receptive_field(depth: int, pools: int) -> int:
     return field
 
 
-def curve(evaluations: list[dict[str, Any]]) -> str:
-    """``step:accuracy`` pairs of a validation curve."""
-    return " ".join(f"{e['step']}:{e['accuracy']:.3f}" for e in evaluations)
-
-
 def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
     """Train (or read back) CNN probe ``name``; its summary row."""
     part = exp.settings["curves"]["16"]
@@ -73,27 +69,15 @@ def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
         "depth / pools / readout": f"{cnn['depth']} / {cnn['pools']} / {cnn['readout']}",
         "steps": steps,
         "receptive field": receptive_field(cnn["depth"], cnn["pools"]),
-        "validation accuracy by step": " ".join(
-            f"{e['step']}:{e['accuracy']:.3f}" for e in result["validation"]
-        ),
+        "validation accuracy by step": curve_text(result["validation"]),
         "test accuracy": f"{result['test_accuracy']:.3f}",
         "parameters": result["parameters"],
-        "commit": result["code"]["git_commit"][:7] + ("+dirty" if result["code"]["git_dirty"] else ""),
+        "commit": commit_text(result["code"]),
     }
 
 
 def main(argv: list[str]) -> int:
-    unknown = [name for name in argv if name not in PROBES]
-    if unknown:
-        print(f"unknown probe(s) {unknown}; known: {', '.join(PROBES)}", file=sys.stderr)
-        return 2
-    exp = images.parse(["--full"])
-    rows = [probe(exp, name) for name in (argv or list(PROBES))]
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
-    return 0
+    return run_probes(argv, PROBES, lambda: images.parse(["--full"]), probe)
 
 
 if __name__ == "__main__":

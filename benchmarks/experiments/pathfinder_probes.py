@@ -20,6 +20,7 @@ from statistics import mean
 from typing import Any
 
 import images
+from expkit.probes import commit_text, curve_text, run_probes
 
 # name -> (group, overrides of the curve part; a "model" entry overrides model sizes)
 PROBES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -65,26 +66,16 @@ def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
         "probe": name,
         "group": group,
         "overrides": json.dumps(overrides, sort_keys=True),
-        "validation accuracy by step": " ".join(f"{e['step']}:{e['accuracy']:.3f}" for e in evals),
+        "validation accuracy by step": curve_text(evals),
         "train loss first/last 100": f"{mean(losses[:100]):.3f} / {mean(losses[-100:]):.3f}",
         "test accuracy": f"{p['final']['pathfinder']['test']['accuracy']:.3f}",
         "step s": f"{float(p['median_step_seconds']):.3f}",
-        "commit": p["code"]["git_commit"][:7] + ("+dirty" if p["code"]["git_dirty"] else ""),
+        "commit": commit_text(p["code"]),
     }
 
 
 def main(argv: list[str]) -> int:
-    unknown = [name for name in argv if name not in PROBES]
-    if unknown:
-        print(f"unknown probe(s) {unknown}; known: {', '.join(PROBES)}", file=sys.stderr)
-        return 2
-    exp = images.parse(["--full"])
-    rows = [probe(exp, name) for name in (argv or list(PROBES))]
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
-    return 0
+    return run_probes(argv, PROBES, lambda: images.parse(["--full"]), probe)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from typing import Any
 
 import images
 import numpy as np
+from expkit.probes import commit_text, curve_text, run_probes
 from expkit.runner import train
 
 # name -> (group, model overrides, masked-pixel settings)
@@ -111,24 +112,14 @@ def probe(exp: images.Experiment, name: str) -> dict[str, Any]:
         "group": group,
         "model": str(model or "mean pooling"),
         "masked-pixel accuracy (validation, last)": f"{pre_eval[-1]['accuracy']:.3f}",
-        "Pathfinder validation by step": " ".join(f"{e['step']}:{e['accuracy']:.3f}" for e in evals),
+        "Pathfinder validation by step": curve_text(evals),
         "test accuracy": f"{ft.payload['final']['pathfinder']['test']['accuracy']:.3f}",
-        "commit": code["git_commit"][:7] + ("+dirty" if code["git_dirty"] else ""),
+        "commit": commit_text(code),
     }
 
 
 def main(argv: list[str]) -> int:
-    unknown = [name for name in argv if name not in PROBES]
-    if unknown:
-        print(f"unknown probe(s) {unknown}; known: {', '.join(PROBES)}", file=sys.stderr)
-        return 2
-    exp = images.parse(["--full"])
-    rows = [probe(exp, name) for name in (argv or list(PROBES))]
-    print("| " + " | ".join(rows[0]) + " |")
-    print("|" + "---|" * len(rows[0]))
-    for row in rows:
-        print("| " + " | ".join(str(v) for v in row.values()) + " |")
-    return 0
+    return run_probes(argv, PROBES, lambda: images.parse(["--full"]), probe)
 
 
 if __name__ == "__main__":

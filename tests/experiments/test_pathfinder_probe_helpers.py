@@ -46,3 +46,32 @@ def test_masked_split_masks_about_the_rate_and_targets_every_original_pixel() ->
     assert np.array_equal(features[~scored][:, 0], stacked[~scored])  # unmasked pixels are untouched
     assert np.array_equal(labels, stacked.astype(np.int64))  # the target is the original image
     assert not np.array_equal(scored[:50], scored[50:])  # each copy has its own mask
+
+
+def test_run_probes_refuses_an_unknown_name_before_building_anything(capsys) -> None:
+    from expkit.probes import run_probes
+
+    def setup() -> None:
+        raise AssertionError("the experiment was built for a bad command line")
+
+    assert run_probes(["a", "nope"], ["a", "b"], setup, lambda exp, name: {}) == 2
+    assert capsys.readouterr().err.strip() == "unknown probe(s) ['nope']; known: a, b"
+
+
+def test_run_probes_prints_one_markdown_row_per_probe_in_the_order_asked(capsys) -> None:
+    from expkit.probes import commit_text, curve_text, run_probes
+
+    def probe(exp: dict, name: str) -> dict:
+        return {"probe": name, "curve": curve_text(exp["evals"]), "commit": commit_text(exp["code"])}
+
+    exp = {
+        "evals": [{"step": 0, "accuracy": 0.5}, {"step": 10, "accuracy": 0.75}],
+        "code": {"git_commit": "abcdef123"},
+    }
+    assert run_probes(["b", "a"], ["a", "b"], lambda: exp, probe) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "| probe | curve | commit |",
+        "|---|---|---|",
+        "| b | 0:0.500 10:0.750 | abcdef1 |",
+        "| a | 0:0.500 10:0.750 | abcdef1 |",
+    ]
