@@ -45,6 +45,10 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "max-pooling-torus": ("torus", {"lr": 0.002, "model": {"pooling": "max"}}),
     "local-layers4-max": ("torus-local", {"lr": 0.002, "model": {"num_hidden_layers": 4, "pooling": "max"}}),
     "max-pooling-lr5e-4": ("pos2d", {"lr": 0.0005, "warmup_steps": 300, "model": {"pooling": "max"}}),
+    "width128-max": (
+        "pos2d",
+        {"lr": 0.002, "model": {"hidden_size": 128, "intermediate_size": 512, "pooling": "max"}},
+    ),
     "max-pooling-steps6000": (
         "pos2d",
         {"lr": 0.002, "max_steps": 6000, "eval_every": 1000, "model": {"pooling": "max"}},
