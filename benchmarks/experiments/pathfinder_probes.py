@@ -47,7 +47,7 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     "max-pooling-lr5e-4": ("pos2d", {"lr": 0.0005, "warmup_steps": 300, "model": {"pooling": "max"}}),
     "width128-max": (
         "pos2d",
-        {"lr": 0.002, "model": {"hidden_size": 128, "intermediate_size": 512, "pooling": "max"}},
+        {"lr": 0.002, "model": {"hidden_size": 128, "intermediate_size": 256, "pooling": "max"}},
     ),
     "max-pooling-steps6000": (
         "pos2d",
