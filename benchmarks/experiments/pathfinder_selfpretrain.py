@@ -38,6 +38,7 @@ from expkit.runner import train
 PROBES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "torus-max": ("torus", {"pooling": "max"}, {"rate": 0.25, "copies": 2, "pretrain_steps": 1500}),
     "pos2d-max": ("pos2d", {"pooling": "max"}, {"rate": 0.25, "copies": 2, "pretrain_steps": 1500}),
+    "pos2d-max-pre6000": ("pos2d", {"pooling": "max"}, {"rate": 0.25, "copies": 2, "pretrain_steps": 6000}),
     "torus-max-fresh": (
         "torus",
         {"pooling": "max"},
