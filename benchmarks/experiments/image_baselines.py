@@ -54,6 +54,7 @@ def splits(folder: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 READOUTS = ("mean+max", "mean", "max")
+POOLS = {"mean": lambda maps: maps.mean(dim=(2, 3)), "max": lambda maps: maps.amax(dim=(2, 3))}
 
 
 class SmallCNN(nn.Module):
@@ -67,7 +68,7 @@ class SmallCNN(nn.Module):
         super().__init__()
         if readout not in READOUTS:
             raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}")
-        self.readout = readout
+        self.readout_pools = readout.split("+")  # global pools over the map, concatenated in this order
         layers: list[nn.Module] = []
         channels = 1
         for block in range(depth):
@@ -77,13 +78,11 @@ class SmallCNN(nn.Module):
                 layers.append(nn.MaxPool2d(2))
             channels = out
         self.features = nn.Sequential(*layers)
-        self.head = nn.Linear((2 if readout == "mean+max" else 1) * channels, num_labels)
+        self.head = nn.Linear(len(self.readout_pools) * channels, num_labels)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         maps = self.features(images[:, None])
-        pooled = {"mean": [maps.mean(dim=(2, 3))], "max": [maps.amax(dim=(2, 3))]}
-        parts = pooled["mean"] + pooled["max"] if self.readout == "mean+max" else pooled[self.readout]
-        return self.head(torch.cat(parts, dim=-1))
+        return self.head(torch.cat([POOLS[pool](maps) for pool in self.readout_pools], dim=-1))
 
 
 def accuracy(model: nn.Module, images: np.ndarray, labels: np.ndarray, batch: int = 512) -> float:
