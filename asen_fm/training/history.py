@@ -71,7 +71,7 @@ class TrainingOutcome:
     train_seconds: float
     wall_seconds: float
     step_seconds: list[float]
-    code: dict[str, Any] | None = None  # the code version when training started (outputs.code_version)
+    code: dict[str, Any]  # the code version when training started (outputs.code_version)
 
     @property
     def steps_per_second(self) -> float:

@@ -401,7 +401,7 @@ def finish_run(
         "schema": SCHEMA,
         "script": script,
         "config": config,
-        "code": outcome.code or code_version(),
+        "code": outcome.code,
         "world_size": outcome.world_size,
         "mixed_precision": accelerator.mixed_precision,
         "device": str(accelerator.device),
