@@ -47,6 +47,8 @@ PAPER_PATHFINDER64 = {
     "patch2": "0.824 ((S_4)^1024)",
     "patch3": "0.827 ((S_9)^455)",
 }
+# A Pathfinder run has left chance when its best validation accuracy exceeds this (0.5 = constant prediction).
+OFF_CHANCE = 0.55
 # Pathfinder-64 on a GPU (the settings' "pathfinder64" part: 4 groups x 3 seeds, hidden 128, 4 layers, bf16).
 GPU_COMMAND = "python benchmarks/experiments/images.py --full --pathfinder64"
 LABELS = {
@@ -325,6 +327,16 @@ def run_baselines(exp: Experiment) -> dict[tuple[str, str, Any, int], dict[str, 
     }
 
 
+def cnn_curve(run: dict[str, Any]) -> tuple[list[int], list[float]]:
+    """(steps, validation accuracies) of a CNN baseline run."""
+    return [int(p["step"]) for p in run["validation"]], [float(p["accuracy"]) for p in run["validation"]]
+
+
+def cnn_best_validation(run: dict[str, Any]) -> float:
+    """The best validation accuracy of a baseline run (its ``validation`` curve)."""
+    return max(cnn_curve(run)[1])
+
+
 def parameters(record: Any) -> int:
     """Trainable parameters of a run's model (its metrics payload)."""
     value = record.payload["parameters"]
@@ -454,10 +466,7 @@ def curves_report(
             lines[LABELS[group]] = validation(records["curves", task, group, cell["seed"]], head)
         cnn = baselines.get(("cnn", "curves", task, cell["seed"]))
         if cnn is not None:
-            lines["CNN (outside ASEN)"] = (
-                [row["step"] for row in cnn["validation"]],
-                [row["accuracy"] for row in cnn["validation"]],
-            )
+            lines["CNN (outside ASEN)"] = cnn_curve(cnn)
         panels[title] = {}
         for label, (steps, values) in lines.items():
             plateau = plateau_step(steps, values, 0.01)
@@ -600,6 +609,7 @@ def pathfinder_report(
             *[f"{r}x{r}" for r in resolutions],
             "parameters (per resolution)",
             "step s (per resolution)",
+            "runs off chance (per resolution)",
             "paper, 64x64",
         ],
         note="; ".join(
@@ -610,37 +620,46 @@ def pathfinder_report(
         + ". The paper summary's Pathfinder-64 accuracies (right column) come from its own training budget "
         "and 64 x 64 images; these are miniatures. Its (S_9)^455 has 455 * 9 = 4095 points, so its 9-pixel "
         "blocks are probably runs of the flattened sequence; ours are 3 x 3 squares. A group not run at a "
-        "resolution reads 'not run'. Chance = 0.5.",
+        "resolution reads 'not run'. Chance = 0.5. A run is off chance when its best validation accuracy "
+        f"exceeds {OFF_CHANCE} (the validation split is balanced: 0.5 is the constant prediction, and a "
+        "binomial standard deviation at 1,000 images is 0.016).",
     )
     groups = list(dict.fromkeys(g for r in resolutions for g in pathfinder_part(s, int(r))["groups"]))
     for group in groups:
-        cells, params, steps = [], [], []
+        cells, params, steps, off = [], [], [], []
         for res in resolutions:
             cell = pathfinder_part(s, int(res))
             if group not in cell["groups"]:
                 cells.append("not run")
                 params.append("-")
                 steps.append("-")
+                off.append("-")
                 continue
             runs = [records["pathfinder", int(res), group, seed] for seed in cell["seeds"]]
+            left = sum(max(validation(r, "pathfinder")[1]) > OFF_CHANCE for r in runs)
+            data[f"pathfinder/{res}/{group}/off_chance"] = left
+            off.append(f"{left} of {len(runs)}")
             summary = summarize([final_metric(r.payload, "pathfinder", "accuracy") for r in runs])
             data[f"pathfinder/{res}/{group}"] = summary
             cells.append(format_cell(summary))
             params.append(str(parameters(runs[0])))
-            steps.append(f"{float(runs[0].payload['median_step_seconds']):.2f}")
+            steps.append(f"{float(runs[0].payload['median_step_seconds']):.3f}")
         paper = PAPER_PATHFINDER64.get(group, "-")
-        pathfinder.add(LABELS[group], *cells, " / ".join(params), " / ".join(steps), paper)
+        pathfinder.add(LABELS[group], *cells, " / ".join(params), " / ".join(steps), " / ".join(off), paper)
     if s.get("baselines"):
-        cells, params, steps = [], [], []
+        cells, params, steps, off = [], [], [], []
         for res in resolutions:
             cell = pathfinder_part(s, int(res))
+            runs = [baselines["cnn", "pathfinder", int(res), seed] for seed in cell["seeds"]]
+            off.append(f"{sum(cnn_best_validation(r) > OFF_CHANCE for r in runs)} of {len(runs)}")
             summary = baseline_summary(baselines, "cnn", "pathfinder", int(res), cell["seeds"])
             data[f"pathfinder/{res}/cnn"] = summary
             cells.append(format_cell(summary))
             first = baselines["cnn", "pathfinder", int(res), cell["seeds"][0]]
             params.append(str(first["parameters"]))
-            steps.append(f"{first['median_step_seconds']:.2f}")
-        pathfinder.add("CNN (outside ASEN)", *cells, " / ".join(params), " / ".join(steps), "-")
+            steps.append(f"{first['median_step_seconds']:.3f}")
+        columns = (" / ".join(params), " / ".join(steps), " / ".join(off))
+        pathfinder.add("CNN (outside ASEN)", *cells, *columns, "-")
     for res in resolutions:
         cell = pathfinder_part(s, int(res))
         ranked = sorted(cell["groups"], key=lambda g: -data[f"pathfinder/{res}/{g}"]["mean"])
@@ -653,20 +672,17 @@ def pathfinder_report(
             + (f"; CNN {cnn['mean']:.3f} ± {cnn['std']:.3f}" if cnn else "")
         )
         compare_to_pos2d(data, f"pathfinder/{res}", cell["groups"], findings, f"Pathfinder {res}x{res}")
-    curves = {
-        f"Pathfinder {res}x{res}": {
-            LABELS[group]: mean_curve(
-                [
-                    metric_curve(
-                        records["pathfinder", int(res), group, seed].payload, "pathfinder", "accuracy"
-                    )
-                    for seed in pathfinder_part(s, int(res))["seeds"]
-                ]
-            )
-            for group in pathfinder_part(s, int(res))["groups"]
-        }
-        for res in resolutions
-    }
+    curves: dict[str, dict[str, Any]] = {}
+    for res in resolutions:
+        cell = pathfinder_part(s, int(res))
+        panel = {}
+        for group in cell["groups"]:
+            runs = [records["pathfinder", int(res), group, seed] for seed in cell["seeds"]]
+            panel[LABELS[group]] = mean_curve([validation(run, "pathfinder") for run in runs])
+        if s.get("baselines"):
+            runs = [baselines["cnn", "pathfinder", int(res), seed] for seed in cell["seeds"]]
+            panel["CNN (outside ASEN)"] = mean_curve([cnn_curve(run) for run in runs])
+        curves[f"Pathfinder {res}x{res}"] = panel
     plot = curve_panels(
         curves,
         exp.results_dir / "pathfinder_accuracy.png",

@@ -34,6 +34,9 @@ def test_images_smoke(smoke_dirs):
     ]
     assert [row[0] for row in pathfinder["rows"]] == ["patch-local 3x3 (ragged border)", "CNN (outside ASEN)"]
     assert pathfinder["rows"][0][-1].startswith("0.827")  # the paper summary's number beside
+    off = result["data"]["pathfinder/16/patch3/off_chance"]  # seeds whose best validation left chance
+    assert off in (0, 1) and pathfinder["rows"][0][-2] == f"{off} of 1"
+    assert pathfinder["rows"][1][-2] in ("0 of 1", "1 of 1")  # the CNN's count
     data = result["data"]
     assert set(data) >= {"digits/100/pos2d", "digits/100/patch2", "digits/100/cnn", "digits/100/logreg"}
     assert all(
