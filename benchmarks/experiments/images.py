@@ -332,11 +332,6 @@ def cnn_curve(run: dict[str, Any]) -> tuple[list[int], list[float]]:
     return [int(p["step"]) for p in run["validation"]], [float(p["accuracy"]) for p in run["validation"]]
 
 
-def cnn_best_validation(run: dict[str, Any]) -> float:
-    """The best validation accuracy of a baseline run (its ``validation`` curve)."""
-    return max(cnn_curve(run)[1])
-
-
 def parameters(record: Any) -> int:
     """Trainable parameters of a run's model (its metrics payload)."""
     value = record.payload["parameters"]
@@ -651,7 +646,7 @@ def pathfinder_report(
         for res in resolutions:
             cell = pathfinder_part(s, int(res))
             runs = [baselines["cnn", "pathfinder", int(res), seed] for seed in cell["seeds"]]
-            off.append(f"{sum(cnn_best_validation(r) > OFF_CHANCE for r in runs)} of {len(runs)}")
+            off.append(f"{sum(max(cnn_curve(r)[1]) > OFF_CHANCE for r in runs)} of {len(runs)}")
             summary = baseline_summary(baselines, "cnn", "pathfinder", int(res), cell["seeds"])
             data[f"pathfinder/{res}/cnn"] = summary
             cells.append(format_cell(summary))
